@@ -1,0 +1,29 @@
+import fs from 'node:fs'
+import { threadId } from 'node:worker_threads'
+
+/**
+ * Writes a whole file under a private name and renames it into place, so a
+ * reader sees the old file or the new one and never a half-written one.
+ * No fsync: everything written this way can be rebuilt from the journals, and
+ * its own checksum catches a copy the kernel lost.
+ */
+export function writeFileAtomic(file: string, bytes: Uint8Array): void {
+  const tmp = `${file}.${process.pid}.${threadId}.tmp`
+  try {
+    fs.writeFileSync(tmp, bytes)
+    fs.renameSync(tmp, file)
+  } catch (err) {
+    fs.rmSync(tmp, { force: true })
+    throw err
+  }
+}
+
+/** The file's bytes, or undefined when it does not exist. */
+export function readFileIfExists(file: string): Uint8Array | undefined {
+  try {
+    return fs.readFileSync(file)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Every error spillway raises on purpose carries a stable `.code`, so callers
+ * branch on the code and never on the message. Native failures keep the errno
+ * name as their code (`ENOSPC`, `EACCES`, …) with `.syscall` set, as Node's own
+ * `fs` errors do.
+ */
+
+export type SpillwayErrorCode =
+  | 'ERR_KEY_INVALID'
+  | 'ERR_KEY_TOO_LARGE'
+  | 'ERR_VALUE_INVALID'
+  | 'ERR_VALUE_TOO_LARGE'
+  | 'ERR_NOT_A_JOURNAL'
+  | 'ERR_JOURNAL_VERSION'
+  | 'ERR_JOURNAL_CORRUPT'
+  | 'ERR_JOURNAL_CLOSED'
+  | 'ERR_DIR_NOT_WRITABLE'
+  | 'ERR_DISK_FULL'
+
+export class SpillwayError extends Error {
+  readonly code: SpillwayErrorCode
+  /** The file the error is about, when there is one. */
+  readonly file: string | undefined
+
+  constructor(code: SpillwayErrorCode, message: string, options?: { file?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'SpillwayError'
+    this.code = code
+    this.file = options?.file
+  }
+}
+
+/** An errno-style failure from a system call, shaped like Node's own `fs` errors. */
+export interface SystemError extends Error {
+  code: string
+  syscall: string
+  errno?: number
+}
+
+export function isSystemError(err: unknown, code?: string): err is SystemError {
+  return err instanceof Error && typeof (err as SystemError).code === 'string' &&
+    (code === undefined || (err as SystemError).code === code)
+}
+
+/**
+ * Turns the errno failures that mean "this directory cannot take writes" into
+ * typed store errors, and passes anything else through untouched.
+ */
+export function translateWriteError(err: unknown, what: string): unknown {
+  if (isSystemError(err, 'ENOSPC') || isSystemError(err, 'EDQUOT')) {
+    return new SpillwayError('ERR_DISK_FULL', `${what}: no space left on the device`, { cause: err })
+  }
+  if (isSystemError(err, 'EACCES') || isSystemError(err, 'EPERM') || isSystemError(err, 'EROFS')) {
+    return new SpillwayError('ERR_DIR_NOT_WRITABLE', `${what}: not writable (${(err as SystemError).code})`, { cause: err })
+  }
+  return err
+}

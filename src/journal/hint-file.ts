@@ -1,0 +1,96 @@
+import { crc32c } from '../crc32c.js'
+import { FORMAT_VERSION, HINT_ENTRY_BYTES, HINT_HEADER_BYTES, HINT_MAGIC } from './format.js'
+
+/**
+ * Hint files (FORMAT.md §Hint file) list a sealed journal's records, key and
+ * location, so a restart rebuilds its index without reading the journal
+ * itself. A hint is only ever a shortcut: one that fails a check is ignored
+ * and the journal is scanned instead.
+ */
+export interface HintEntry {
+  offset: number
+  length: number
+  flags: number
+  expiresAt: number
+  /** The key's bytes: a view that is valid only until the next entry. */
+  key: Uint8Array
+}
+
+export class HintWriter {
+  #bytes: Uint8Array
+  #dv: DataView
+  #size = HINT_HEADER_BYTES
+  #count = 0
+
+  constructor(expectedBytes = 64 * 1024) {
+    this.#bytes = new Uint8Array(Math.max(expectedBytes, HINT_HEADER_BYTES + 4))
+    this.#dv = new DataView(this.#bytes.buffer)
+  }
+
+  add(offset: number, length: number, flags: number, expiresAt: number, key: Uint8Array): void {
+    this.#reserve(HINT_ENTRY_BYTES + key.byteLength)
+    const dv = this.#dv
+    const at = this.#size
+    dv.setUint32(at, offset, true)
+    dv.setUint32(at + 4, length, true)
+    dv.setFloat64(at + 8, expiresAt, true)
+    dv.setUint16(at + 16, flags, true)
+    dv.setUint16(at + 18, key.byteLength, true)
+    this.#bytes.set(key, at + HINT_ENTRY_BYTES)
+    this.#size = at + HINT_ENTRY_BYTES + key.byteLength
+    this.#count++
+  }
+
+  /** The finished file: header, entries, then the CRC32C of all of it. */
+  finish(journalId: number): Uint8Array {
+    this.#reserve(4)
+    const dv = this.#dv
+    dv.setUint32(0, HINT_MAGIC, true)
+    dv.setUint32(4, FORMAT_VERSION, true)
+    dv.setUint32(8, journalId, true)
+    dv.setUint32(12, this.#count, true)
+    dv.setUint32(this.#size, crc32c(0, this.#bytes, 0, this.#size), true)
+    return this.#bytes.subarray(0, this.#size + 4)
+  }
+
+  #reserve(more: number): void {
+    if (this.#size + more <= this.#bytes.byteLength) return
+    const bigger = new Uint8Array(Math.max(this.#bytes.byteLength * 2, this.#size + more))
+    bigger.set(this.#bytes.subarray(0, this.#size))
+    this.#bytes = bigger
+    this.#dv = new DataView(bigger.buffer)
+  }
+}
+
+/**
+ * Checks a hint file whole before any entry is used, so a damaged hint is
+ * never half-applied. Returns the entry count, or a reason it was refused.
+ */
+export function checkHintFile(bytes: Uint8Array, journalId: number): { count: number } | { refused: string } {
+  if (bytes.byteLength < HINT_HEADER_BYTES + 4) return { refused: 'too short' }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (dv.getUint32(0, true) !== HINT_MAGIC) return { refused: 'bad magic number' }
+  if (dv.getUint32(4, true) !== FORMAT_VERSION) return { refused: `format version ${dv.getUint32(4, true)}` }
+  const end = bytes.byteLength - 4
+  if (dv.getUint32(end, true) !== crc32c(0, bytes, 0, end)) return { refused: 'CRC32C mismatch' }
+  if (dv.getUint32(8, true) !== journalId) return { refused: `written for journal ${dv.getUint32(8, true)}` }
+  return { count: dv.getUint32(12, true) }
+}
+
+/** Calls `visit` once per entry of a hint that checkHintFile accepted, reusing one entry object. */
+export function forEachHint(bytes: Uint8Array, visit: (entry: HintEntry) => void): void {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const count = dv.getUint32(12, true)
+  const entry: HintEntry = { offset: 0, length: 0, flags: 0, expiresAt: 0, key: bytes.subarray(0, 0) }
+  let at = HINT_HEADER_BYTES
+  for (let i = 0; i < count; i++) {
+    const keyLength = dv.getUint16(at + 18, true)
+    entry.offset = dv.getUint32(at, true)
+    entry.length = dv.getUint32(at + 4, true)
+    entry.expiresAt = dv.getFloat64(at + 8, true)
+    entry.flags = dv.getUint16(at + 16, true)
+    entry.key = bytes.subarray(at + HINT_ENTRY_BYTES, at + HINT_ENTRY_BYTES + keyLength)
+    visit(entry)
+    at += HINT_ENTRY_BYTES + keyLength
+  }
+}

@@ -1,0 +1,278 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { threadId } from 'node:worker_threads'
+import { SpillwayError, isSystemError, translateWriteError } from '../errors.js'
+import type { MappingApi } from '../native.js'
+import type { CorruptionHandler, RecoveryMode } from './corruption.js'
+import {
+  alignRecord, HDR_STATE, HDR_TAIL, HEADER_BYTES, journalFileName, STATE_ACTIVE, STATE_SEALED,
+} from './format.js'
+import { readHeader, writeHeader, type JournalHeader } from './header.js'
+import {
+  byteView, checkRecord, decodeRecord, publishRecord, recordLength, writeEndMarker, writeRecord,
+  type ByteView, type RecordFields, type RecordInfo,
+} from './record.js'
+import { scanJournal, type ScanResult } from './scanner.js'
+
+/** A record read back: its fields, and a view that holds its bytes at `info`'s offsets. */
+export interface ReadRecord {
+  info: RecordInfo
+  view: ByteView
+}
+
+/**
+ * One journal file open in this thread. While active it is mapped read-write
+ * and any number of threads and processes append to it at once: each claims
+ * its range with one atomic add on the tail word in the shared header page
+ * (FORMAT.md §Appending). Once full it is sealed, remapped read-only, and may
+ * later go cold: unmapped, with reads served by positional reads.
+ */
+export class Journal {
+  readonly id: number
+  readonly file: string
+  readonly capacity: number
+  /** Bytes of the file that can be read: less than the capacity only for a truncated file. */
+  readonly limit: number
+  #api: MappingApi
+  #fd: number
+  #writable: boolean
+  #buffer: ArrayBuffer | undefined
+  #view: ByteView | undefined
+  #tail: BigInt64Array | undefined
+  #state: Int32Array | undefined
+  /** This thread's unsynced span of the journal. */
+  #dirtyFrom = Infinity
+  #dirtyTo = 0
+
+  private constructor(api: MappingApi, file: string, fd: number, header: JournalHeader, limit: number, writable: boolean) {
+    this.#api = api
+    this.file = file
+    this.#fd = fd
+    this.id = header.id
+    this.capacity = header.capacity
+    this.limit = limit
+    this.#writable = writable
+  }
+
+  /**
+   * Creates journal `id` in `dir`, fully allocated so that a full disk fails
+   * here with ERR_DISK_FULL and never as SIGBUS on a later write into a hole.
+   * The file is built under a private name and linked into place, so a
+   * journal is never seen half-initialised and exactly one creator wins.
+   * Returns false when another thread or process created it first.
+   */
+  static create(api: MappingApi, dir: string, id: number, capacity: number, now: number): boolean {
+    const file = path.join(dir, journalFileName(id))
+    const tmp = path.join(dir, `.${journalFileName(id)}.${process.pid}.${threadId}.tmp`)
+    let fd: number
+    try {
+      fd = fs.openSync(tmp, 'wx+')
+    } catch (err) {
+      throw translateWriteError(err, `creating journal ${file}`)
+    }
+    try {
+      api.allocate(fd, 0, capacity)
+      const page = new Uint8Array(HEADER_BYTES)
+      writeHeader(page, { id, capacity, createdAt: now })
+      fs.writeSync(fd, page, 0, HEADER_BYTES, 0)
+      fs.fdatasyncSync(fd)
+      fs.linkSync(tmp, file)
+      return true
+    } catch (err) {
+      if (isSystemError(err, 'EEXIST')) return false
+      throw translateWriteError(err, `creating journal ${file}`)
+    } finally {
+      fs.closeSync(fd)
+      fs.rmSync(tmp, { force: true })
+    }
+  }
+
+  /**
+   * Opens and maps an existing journal. Throws ERR_NOT_A_JOURNAL,
+   * ERR_JOURNAL_VERSION or ERR_JOURNAL_CORRUPT, naming the file, when its
+   * header does not check out; the file is left as it was.
+   */
+  static open(api: MappingApi, file: string, writable: boolean, onCorruption: CorruptionHandler): Journal {
+    const fd = fs.openSync(file, writable ? 'r+' : 'r')
+    try {
+      const size = fs.fstatSync(fd).size
+      const page = new Uint8Array(Math.min(size, HEADER_BYTES))
+      fs.readSync(fd, page, 0, page.byteLength, 0)
+      const header = readHeader(page, file)
+      let limit = header.capacity
+      if (size < header.capacity) {
+        // A copy or a filesystem cut it short: readable up to its end, never appended to.
+        onCorruption({ file, offset: size, length: header.capacity - size, reason: 'truncated-file' })
+        limit = size - (size % 8)
+        writable = false
+      }
+      const journal = new Journal(api, file, fd, header, limit, writable)
+      journal.#map()
+      return journal
+    } catch (err) {
+      fs.closeSync(fd)
+      throw err
+    }
+  }
+
+  get mapped(): boolean {
+    return this.#buffer !== undefined
+  }
+
+  get writable(): boolean {
+    return this.#writable
+  }
+
+  /** The published tail word: where the next claim starts. Past the capacity once full. */
+  get tail(): number {
+    return this.#tail === undefined ? this.capacity : Number(Atomics.load(this.#tail, 0))
+  }
+
+  get sealed(): boolean {
+    return !this.#writable || this.tail >= this.capacity ||
+      (this.#state !== undefined && Atomics.load(this.#state, 0) !== STATE_ACTIVE)
+  }
+
+  /**
+   * Appends one record and returns its offset, or -1 when the journal has no
+   * room. The claimer whose range crosses the end writes the end marker and
+   * marks the journal sealed; every writer that gets -1 moves to the next one.
+   */
+  tryAppend(key: Uint8Array, value: Uint8Array, fields: RecordFields): number {
+    const view = this.#view
+    if (!this.#writable || view === undefined || this.#tail === undefined) return -1
+    const length = recordLength(key.byteLength, value.byteLength)
+    const size = alignRecord(length)
+    const start = Number(Atomics.add(this.#tail, 0, BigInt(size)))
+    if (start + size > this.capacity) {
+      if (start < this.capacity) {
+        writeEndMarker(view.commitWords!, start)
+        Atomics.store(this.#state!, 0, STATE_SEALED)
+        this.#noteDirty(start, start + 8)
+      }
+      return -1
+    }
+    writeRecord(view, start, key, value, fields)
+    publishRecord(view.commitWords!, start, length)
+    this.#noteDirty(start, start + size)
+    return start
+  }
+
+  /**
+   * Reads the record at `offset` and checks it is whole and `length` long
+   * (and, when `verifyCrc`, that its CRC32C matches). Mapped journals hand back
+   * a view into the mapping; cold ones read into a fresh buffer.
+   */
+  read(offset: number, length: number, verifyCrc: boolean): ReadRecord | undefined {
+    if (offset < HEADER_BYTES || offset + length > this.limit) return undefined
+    let view = this.#view
+    let at = offset
+    if (view === undefined) {
+      const bytes = new Uint8Array(length)
+      if (fs.readSync(this.#fd, bytes, 0, length, offset) !== length) return undefined
+      view = byteView(bytes.buffer)
+      at = 0
+    }
+    if (checkRecord(view, at, at + length, verifyCrc) !== length) return undefined
+    return { info: decodeRecord(view, at), view }
+  }
+
+  /** Replays the records; see scanJournal. Cold journals are read whole for the scan. */
+  scan(mode: RecoveryMode, onCorruption: CorruptionHandler): { view: ByteView; result: ScanResult } {
+    let view = this.#view
+    if (view === undefined) {
+      const bytes = new Uint8Array(this.limit)
+      fs.readSync(this.#fd, bytes, 0, this.limit, 0)
+      view = byteView(bytes.buffer)
+    }
+    const tail = this.#tail === undefined
+      ? Number(view.dv.getBigUint64(HDR_TAIL, true))
+      : Number(Atomics.load(this.#tail, 0))
+    return { view, result: scanJournal({ view, file: this.file, limit: this.limit, tail, mode, onCorruption }) }
+  }
+
+  /** Flushes this thread's appends since the last sync, and the header page that holds the tail. */
+  sync(): void {
+    if (this.#buffer === undefined || this.#dirtyTo === 0) return
+    this.#api.sync(this.#buffer, this.#dirtyFrom, this.#dirtyTo - this.#dirtyFrom, true)
+    this.#api.sync(this.#buffer, 0, HEADER_BYTES, true)
+    this.#dirtyFrom = Infinity
+    this.#dirtyTo = 0
+  }
+
+  /** Like sync, but the flush runs on the thread pool. */
+  async syncAsync(): Promise<void> {
+    if (this.#buffer === undefined || this.#dirtyTo === 0) return
+    const buffer = this.#buffer
+    const from = this.#dirtyFrom
+    const to = this.#dirtyTo
+    this.#dirtyFrom = Infinity
+    this.#dirtyTo = 0
+    await this.#api.syncAsync(buffer, from, to - from)
+    await this.#api.syncAsync(buffer, 0, HEADER_BYTES)
+  }
+
+  /** After sealing: drop write access and tell the kernel reads will be random. */
+  remapReadOnly(): void {
+    if (!this.#writable) return
+    this.#unmap()
+    this.#writable = false
+    fs.closeSync(this.#fd)
+    this.#fd = fs.openSync(this.file, 'r')
+    this.#map()
+  }
+
+  /** Unmaps a sealed journal; its reads go through pread from now on. */
+  makeCold(): void {
+    if (this.#writable || this.#buffer === undefined) return
+    this.#unmap()
+  }
+
+  /** Maps a cold journal again. */
+  makeWarm(): void {
+    if (this.#buffer === undefined) this.#map()
+  }
+
+  /** The fraction of the mapping resident in memory (0 when cold). */
+  residentFraction(): number {
+    return this.#buffer === undefined ? 0 : this.#api.residentFraction(this.#buffer)
+  }
+
+  close(): void {
+    if (this.#fd < 0) return
+    this.#unmap()
+    fs.closeSync(this.#fd)
+    this.#fd = -1
+  }
+
+  #map(): void {
+    const buffer = this.#api.map(this.#fd, this.limit, this.#writable)
+    this.#buffer = buffer
+    this.#view = byteView(buffer, 0, this.limit, true)
+    this.#tail = new BigInt64Array(buffer, HDR_TAIL, 1)
+    this.#state = new Int32Array(buffer, HDR_STATE, 1)
+    if (!this.#writable) this.#api.advise(buffer, 0, this.limit, 'random')
+  }
+
+  #unmap(): void {
+    const buffer = this.#buffer
+    if (buffer === undefined) return
+    // The pread backend's "mapping" is a private copy: its writes reach the
+    // file only here or at sync. (For a real mapping this is MS_ASYNC: free.)
+    if (this.#writable && this.#dirtyTo > 0) {
+      this.#api.sync(buffer, this.#dirtyFrom, this.#dirtyTo - this.#dirtyFrom, false)
+      this.#api.sync(buffer, 0, HEADER_BYTES, false)
+    }
+    this.#buffer = this.#view = this.#tail = this.#state = undefined
+    this.#api.unmap(buffer)
+  }
+
+  #noteDirty(from: number, to: number): void {
+    if (from < this.#dirtyFrom) this.#dirtyFrom = from
+    if (to > this.#dirtyTo) this.#dirtyTo = to
+  }
+}
+
+export function journalClosedError(file: string): SpillwayError {
+  return new SpillwayError('ERR_JOURNAL_CLOSED', `journal ${file} is closed`, { file })
+}

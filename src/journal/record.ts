@@ -1,0 +1,134 @@
+import { crc32c } from '../crc32c.js'
+import {
+  END_MARKER, KNOWN_FLAGS, REC_CRC, REC_EXPIRES_AT, REC_FLAGS, REC_KEY_LENGTH, REC_LENGTH,
+  REC_VALUE_LENGTH, REC_WRITE_TIME, RECORD_HEADER_BYTES,
+} from './format.js'
+
+/**
+ * Encoding and checking of one record (FORMAT.md §Record). Every function
+ * works on a byte range seen two ways, as bytes and as a DataView over the
+ * same memory, so one codec serves the mapped journal and the small buffers
+ * that cold reads fill.
+ */
+export interface ByteView {
+  readonly u8: Uint8Array
+  readonly dv: DataView
+  /**
+   * Set over memory that other writers share (a journal mapping): commit words
+   * are then loaded with Atomics, which orders the loads of the record's bytes
+   * after the load that found it published.
+   */
+  readonly commitWords: Uint32Array | undefined
+}
+
+export function byteView(buffer: ArrayBufferLike, byteOffset = 0, byteLength = buffer.byteLength - byteOffset, shared = false): ByteView {
+  return {
+    u8: new Uint8Array(buffer, byteOffset, byteLength),
+    dv: new DataView(buffer, byteOffset, byteLength),
+    commitWords: shared ? new Uint32Array(buffer, byteOffset, byteLength >>> 2) : undefined,
+  }
+}
+
+/** The commit word at an 8-aligned offset: 0 while unpublished, END_MARKER at the end of a sealed journal. */
+export function loadCommitWord(view: ByteView, offset: number): number {
+  return view.commitWords === undefined
+    ? view.dv.getUint32(offset + REC_LENGTH, true)
+    : Atomics.load(view.commitWords, (offset + REC_LENGTH) >>> 2)
+}
+
+export interface RecordFields {
+  flags: number
+  /** Milliseconds since the Unix epoch. */
+  writeTime: number
+  /** Milliseconds since the Unix epoch; 0 means the record never expires. */
+  expiresAt: number
+}
+
+/** A checked record's layout; key and value bytes stay where they are. */
+export interface RecordInfo extends RecordFields {
+  offset: number
+  length: number
+  keyOffset: number
+  keyLength: number
+  valueOffset: number
+  valueLength: number
+}
+
+export function recordLength(keyLength: number, valueLength: number): number {
+  return RECORD_HEADER_BYTES + keyLength + valueLength
+}
+
+/**
+ * Writes everything of a record but its commit word, CRC last of all. The
+ * record is not visible to any reader until `publishRecord` stores the length.
+ */
+export function writeRecord(view: ByteView, offset: number, key: Uint8Array, value: Uint8Array, fields: RecordFields): number {
+  const { u8, dv } = view
+  const length = RECORD_HEADER_BYTES + key.byteLength + value.byteLength
+  dv.setUint16(offset + REC_FLAGS, fields.flags, true)
+  dv.setUint16(offset + REC_KEY_LENGTH, key.byteLength, true)
+  dv.setUint32(offset + REC_VALUE_LENGTH, value.byteLength, true)
+  dv.setFloat64(offset + REC_WRITE_TIME, fields.writeTime, true)
+  dv.setFloat64(offset + REC_EXPIRES_AT, fields.expiresAt, true)
+  u8.set(key, offset + RECORD_HEADER_BYTES)
+  u8.set(value, offset + RECORD_HEADER_BYTES + key.byteLength)
+  dv.setUint32(offset + REC_CRC, crc32c(0, u8, offset + REC_FLAGS, length - REC_FLAGS), true)
+  return length
+}
+
+/**
+ * Publishes a written record. The commit word goes last and through Atomics,
+ * so a reader in any thread or process that sees the length also sees the
+ * bytes written before it.
+ */
+export function publishRecord(commitWords: Uint32Array, offset: number, length: number): void {
+  Atomics.store(commitWords, (offset + REC_LENGTH) >>> 2, length)
+}
+
+export function writeEndMarker(commitWords: Uint32Array, offset: number): void {
+  Atomics.store(commitWords, (offset + REC_LENGTH) >>> 2, END_MARKER)
+}
+
+/**
+ * The length of the valid record at `offset`, or 0 when the bytes there are
+ * not one: a zero or impossible length, fields that disagree with it, a flag
+ * this version never writes, a record running past `limit`, or (when
+ * `verifyCrc`) a CRC32C mismatch. The cheap checks come first so resync can
+ * try every aligned offset without computing a CRC at most of them.
+ */
+export function checkRecord(view: ByteView, offset: number, limit: number, verifyCrc: boolean): number {
+  const { u8, dv } = view
+  if (offset + RECORD_HEADER_BYTES > limit) return 0
+  const length = loadCommitWord(view, offset)
+  if (length < RECORD_HEADER_BYTES || length === END_MARKER || offset + length > limit) return 0
+  const keyLength = dv.getUint16(offset + REC_KEY_LENGTH, true)
+  if (keyLength === 0) return 0
+  if (RECORD_HEADER_BYTES + keyLength + dv.getUint32(offset + REC_VALUE_LENGTH, true) !== length) return 0
+  if ((dv.getUint16(offset + REC_FLAGS, true) & ~KNOWN_FLAGS) !== 0) return 0
+  if (verifyCrc && dv.getUint32(offset + REC_CRC, true) !== crc32c(0, u8, offset + REC_FLAGS, length - REC_FLAGS)) return 0
+  return length
+}
+
+/** Decodes the fields of a record that `checkRecord` accepted. */
+export function decodeRecord(view: ByteView, offset: number): RecordInfo {
+  const { dv } = view
+  const keyLength = dv.getUint16(offset + REC_KEY_LENGTH, true)
+  const valueLength = dv.getUint32(offset + REC_VALUE_LENGTH, true)
+  return {
+    offset,
+    length: RECORD_HEADER_BYTES + keyLength + valueLength,
+    flags: dv.getUint16(offset + REC_FLAGS, true),
+    writeTime: dv.getFloat64(offset + REC_WRITE_TIME, true),
+    expiresAt: dv.getFloat64(offset + REC_EXPIRES_AT, true),
+    keyOffset: offset + RECORD_HEADER_BYTES,
+    keyLength,
+    valueOffset: offset + RECORD_HEADER_BYTES + keyLength,
+    valueLength,
+  }
+}
+
+/** True when bytes[from, to) are all zero: what an unpublished claim looks like. */
+export function isZero(u8: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (u8[i] !== 0) return false
+  return true
+}
