@@ -43,6 +43,12 @@ export const REC_EXPIRES_AT = 24
 export const RECORD_ALIGN = 8
 /** A commit word with this value marks the end of a sealed journal. */
 export const END_MARKER = 0xffffffff
+/**
+ * Set in the commit word between claim and publish: the record's extent is
+ * known, its bytes are not yet. Record lengths stay below 2^31, so the bit is
+ * free, and END_MARKER is no pending length a record could have.
+ */
+export const PENDING_BIT = 0x80000000
 
 /** FORMAT.md §Record flags. */
 export const FLAG_TOMBSTONE = 1 << 0

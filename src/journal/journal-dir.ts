@@ -236,7 +236,8 @@ export class JournalDir {
     this.#closed = true
     clearInterval(this.#sweeper)
     clearTimeout(this.#sidecarTimer)
-    for (const journal of this.#pendingSidecars.keys()) this.#buildSidecars(journal, true)
+    // A hole now may be another process still writing: leave those sidecars to the next open.
+    for (const journal of this.#pendingSidecars.keys()) this.#buildSidecars(journal, false)
     this.#pendingSidecars.clear()
     for (const { journal } of this.#slots.values()) journal.close()
     this.#slots.clear()

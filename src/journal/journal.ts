@@ -9,10 +9,10 @@ import {
 } from './format.js'
 import { readHeader, writeHeader, type JournalHeader } from './header.js'
 import {
-  byteView, checkRecord, decodeRecord, publishRecord, recordLength, writeEndMarker, writeRecord,
+  byteView, checkRecord, decodeRecord, markPending, publishRecord, recordLength, writeEndMarker, writeRecord,
   type ByteView, type RecordFields, type RecordInfo,
 } from './record.js'
-import { scanJournal, type ScanResult } from './scanner.js'
+import { scanJournal, tailLagsData, type ScanResult } from './scanner.js'
 
 /** A record read back: its fields, and a view that holds its bytes at `info`'s offsets. */
 export interface ReadRecord {
@@ -108,6 +108,7 @@ export class Journal {
       }
       const journal = new Journal(api, file, fd, header, limit, writable)
       journal.#map()
+      if (journal.#tailLagsData()) journal.remapReadOnly()
       return journal
     } catch (err) {
       fs.closeSync(fd)
@@ -152,6 +153,7 @@ export class Journal {
       }
       return -1
     }
+    markPending(view.commitWords!, start, length)
     writeRecord(view, start, key, value, fields)
     publishRecord(view.commitWords!, start, length)
     this.#noteDirty(start, start + size)
@@ -243,6 +245,17 @@ export class Journal {
     this.#unmap()
     fs.closeSync(this.#fd)
     this.#fd = -1
+  }
+
+  /**
+   * A journal whose tail word lags its data is never appended to again: a
+   * claim from that tail would overwrite records that recovery can still see.
+   * A tail that moves while we look belongs to a live writer, not a stale page.
+   */
+  #tailLagsData(): boolean {
+    if (!this.#writable || this.#tail === undefined) return false
+    const tail = Number(Atomics.load(this.#tail, 0))
+    return tail >= HEADER_BYTES && tailLagsData(this.#view!, tail, this.limit) && Number(Atomics.load(this.#tail, 0)) === tail
   }
 
   #map(): void {

@@ -1,6 +1,6 @@
 import { crc32c } from '../crc32c.js'
 import {
-  END_MARKER, KNOWN_FLAGS, REC_CRC, REC_EXPIRES_AT, REC_FLAGS, REC_KEY_LENGTH, REC_LENGTH,
+  END_MARKER, KNOWN_FLAGS, PENDING_BIT, REC_CRC, REC_EXPIRES_AT, REC_FLAGS, REC_KEY_LENGTH, REC_LENGTH,
   REC_VALUE_LENGTH, REC_WRITE_TIME, RECORD_HEADER_BYTES,
 } from './format.js'
 
@@ -77,6 +77,14 @@ export function writeRecord(view: ByteView, offset: number, key: Uint8Array, val
 }
 
 /**
+ * Marks a claimed range as a record in progress, before any of its bytes are
+ * written, so a writer that dies mid-record leaves a hole of known size.
+ */
+export function markPending(commitWords: Uint32Array, offset: number, length: number): void {
+  Atomics.store(commitWords, (offset + REC_LENGTH) >>> 2, (length | PENDING_BIT) >>> 0)
+}
+
+/**
  * Publishes a written record. The commit word goes last and through Atomics,
  * so a reader in any thread or process that sees the length also sees the
  * bytes written before it.
@@ -100,7 +108,7 @@ export function checkRecord(view: ByteView, offset: number, limit: number, verif
   const { u8, dv } = view
   if (offset + RECORD_HEADER_BYTES > limit) return 0
   const length = loadCommitWord(view, offset)
-  if (length < RECORD_HEADER_BYTES || length === END_MARKER || offset + length > limit) return 0
+  if (length < RECORD_HEADER_BYTES || (length & PENDING_BIT) !== 0 || offset + length > limit) return 0
   const keyLength = dv.getUint16(offset + REC_KEY_LENGTH, true)
   if (keyLength === 0) return 0
   if (RECORD_HEADER_BYTES + keyLength + dv.getUint32(offset + REC_VALUE_LENGTH, true) !== length) return 0
