@@ -1,5 +1,5 @@
 import { BloomFilter } from '../bloom-filter.js'
-import { crc32c } from '../crc32c.js'
+import { crc32c } from '../checksum.js'
 import { BLOOM_HEADER_BYTES, BLOOM_MAGIC, FORMAT_VERSION } from './format.js'
 
 /**

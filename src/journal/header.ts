@@ -1,5 +1,5 @@
 import { SpillwayError } from '../errors.js'
-import { crc32c } from '../crc32c.js'
+import { crc32c } from '../checksum.js'
 import {
   FORMAT_VERSION, HDR_CAPACITY, HDR_CRC, HDR_CREATED_AT, HDR_HEADER_BYTES, HDR_JOURNAL_ID, HDR_MAGIC,
   HDR_STATE, HDR_TAIL, HDR_VERSION, HEADER_BYTES, JOURNAL_MAGIC, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES,

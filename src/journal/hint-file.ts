@@ -1,4 +1,4 @@
-import { crc32c } from '../crc32c.js'
+import { crc32c } from '../checksum.js'
 import { FORMAT_VERSION, HINT_ENTRY_BYTES, HINT_HEADER_BYTES, HINT_MAGIC } from './format.js'
 
 /**

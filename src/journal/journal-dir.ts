@@ -1,17 +1,18 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { SpillwayError, isSystemError, translateWriteError } from '../errors.js'
-import { KeyEncoder, valueBytes } from '../input-bytes.js'
+import { keyByteLength, valueBytes } from '../input-bytes.js'
 import { mapping as defaultMapping, mappingFor, type BackendName, type MappingApi } from '../native.js'
 import { checkBoolean, checkFunction, checkInteger, checkLimit, checkOneOf } from '../option-checks.js'
 import type { BloomFilter } from '../bloom-filter.js'
 import { ignoreCorruption, RECOVERY_MODES, type CorruptionHandler, type CorruptionReport, type RecoveryMode } from './corruption.js'
 import { alignRecord, HEADER_BYTES, journalFileName, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES, parseJournalFileName } from './format.js'
 import { Journal } from './journal.js'
-import { recordLength, type ByteView } from './record.js'
+import { recordLength, type ByteView, type StoredRecord } from './record.js'
 import { loadSidecars, visitScanned, writeSidecars, type ReplayEntry } from './sidecars.js'
 
 export type { ReplayEntry } from './sidecars.js'
+export type { StoredRecord } from './record.js'
 
 export interface JournalDirOptions {
   /** Size of each journal file, header included. @default 64 MiB */
@@ -37,15 +38,6 @@ export interface RecordLocation {
   journalId: number
   offset: number
   length: number
-}
-
-/** A record read back. Key and value are views: of the mapping when the journal is mapped. */
-export interface StoredRecord {
-  flags: number
-  writeTime: number
-  expiresAt: number
-  key: Uint8Array
-  value: Uint8Array
 }
 
 export interface AppendFields {
@@ -85,7 +77,6 @@ export class JournalDir {
   #verifyReads: boolean
   #maxMappedBytes: number
   #now: () => number
-  #keys = new KeyEncoder()
   #tick = 0
   #sweeper: NodeJS.Timeout | undefined
   #pendingSidecars = new Map<Journal, number>()
@@ -152,17 +143,19 @@ export class JournalDir {
    */
   append(key: string | Uint8Array, value: Uint8Array | string, fields: AppendFields = {}): RecordLocation {
     if (this.#closed) throw new SpillwayError('ERR_JOURNAL_CLOSED', `journal directory ${this.dir} is closed`)
-    const keyBytes = this.#keys.encode(key)
+    const keyLength = keyByteLength(key)
     const bytes = valueBytes(value)
-    const length = recordLength(keyBytes.byteLength, bytes.byteLength)
+    const length = recordLength(keyLength, bytes.byteLength)
     if (alignRecord(length) > this.journalBytes - HEADER_BYTES) {
       throw new SpillwayError('ERR_VALUE_TOO_LARGE',
         `value of ${bytes.byteLength} bytes does not fit in a journal of ${this.journalBytes} bytes with its key and record header`)
     }
-    const record = { flags: fields.flags ?? 0, writeTime: this.#now(), expiresAt: fields.expiresAt ?? 0 }
+    const flags = fields.flags ?? 0
+    const expiresAt = fields.expiresAt ?? 0
+    const writeTime = this.#now()
     for (;;) {
       const journal = this.#active ?? this.#nextJournal()
-      const offset = journal.tryAppend(keyBytes, bytes, record)
+      const offset = journal.tryAppend(key, keyLength, bytes, flags, writeTime, expiresAt)
       if (offset >= 0) return { journalId: journal.id, offset, length }
       this.#retire(journal)
     }
@@ -171,28 +164,25 @@ export class JournalDir {
   /**
    * Reads a record back, checking that it is whole (and its CRC32C, unless
    * verifyReads is off). A record that fails is reported and never returned.
+   * Key and value are views: of the mapping when the journal is mapped, so
+   * copy what must outlive the journal going cold.
    */
   read(location: RecordLocation): StoredRecord | undefined {
-    const slot = this.#slots.get(location.journalId)
+    return this.readAt(location.journalId, location.offset, location.length)
+  }
+
+  /** `read` for callers that keep locations in typed arrays rather than objects. */
+  readAt(journalId: number, offset: number, length: number): StoredRecord | undefined {
+    const slot = this.#slots.get(journalId)
     if (slot === undefined) return undefined
     slot.lastRead = ++this.#tick
     if (++slot.readsSinceSweep === WARM_AFTER_READS && !slot.journal.mapped && this.#api.name === 'mmap') {
       slot.journal.makeWarm()
       this.#enforceMappedBudget()
     }
-    const got = slot.journal.read(location.offset, location.length, this.#verifyReads)
-    if (got === undefined) {
-      this.#onCorruption({ file: slot.journal.file, offset: location.offset, length: location.length, reason: 'corrupt-record' })
-      return undefined
-    }
-    const { info, view } = got
-    return {
-      flags: info.flags,
-      writeTime: info.writeTime,
-      expiresAt: info.expiresAt,
-      key: view.u8.subarray(info.keyOffset, info.keyOffset + info.keyLength),
-      value: view.u8.subarray(info.valueOffset, info.valueOffset + info.valueLength),
-    }
+    const record = slot.journal.read(offset, length, this.#verifyReads)
+    if (record === undefined) this.#onCorruption({ file: slot.journal.file, offset, length, reason: 'corrupt-record' })
+    return record
   }
 
   /**
@@ -316,7 +306,8 @@ export class JournalDir {
     const slot = this.#slots.get(journal.id)
     if (slot === undefined) return true
     const reports: CorruptionReport[] = []
-    const { view, result } = journal.scan(this.#recovery, (report) => reports.push(report))
+    // Just written and sealed here: the bytes are in the page cache, and every read checks its CRC anyway.
+    const { view, result } = journal.scan(this.#recovery, (report) => reports.push(report), false)
     if (!final && reports.some((r) => r.reason === 'hole')) return false
     for (const report of reports) this.#onCorruption(report)
     if (!result.rejected) slot.bloom = this.#writeSidecarsQuietly(journal, view, result.offsets)

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { threadId } from 'node:worker_threads'
-import { SpillwayError, isSystemError, translateWriteError } from '../errors.js'
+import { isSystemError, translateWriteError } from '../errors.js'
 import type { MappingApi } from '../native.js'
 import type { CorruptionHandler, RecoveryMode } from './corruption.js'
 import {
@@ -9,16 +9,10 @@ import {
 } from './format.js'
 import { readHeader, writeHeader, type JournalHeader } from './header.js'
 import {
-  byteView, checkRecord, decodeRecord, markPending, publishRecord, recordLength, writeEndMarker, writeRecord,
-  type ByteView, type RecordFields, type RecordInfo,
+  byteView, checkRecord, markPending, publishRecord, recordLength, storedRecord, writeEndMarker, writeRecord,
+  type ByteView, type StoredRecord,
 } from './record.js'
 import { scanJournal, tailLagsData, type ScanResult } from './scanner.js'
-
-/** A record read back: its fields, and a view that holds its bytes at `info`'s offsets. */
-export interface ReadRecord {
-  info: RecordInfo
-  view: ByteView
-}
 
 /**
  * One journal file open in this thread. While active it is mapped read-write
@@ -139,12 +133,12 @@ export class Journal {
    * room. The claimer whose range crosses the end writes the end marker and
    * marks the journal sealed; every writer that gets -1 moves to the next one.
    */
-  tryAppend(key: Uint8Array, value: Uint8Array, fields: RecordFields): number {
+  tryAppend(key: string | Uint8Array, keyLength: number, value: Uint8Array, flags: number, writeTime: number, expiresAt: number): number {
     const view = this.#view
     if (!this.#writable || view === undefined || this.#tail === undefined) return -1
-    const length = recordLength(key.byteLength, value.byteLength)
+    const length = recordLength(keyLength, value.byteLength)
     const size = alignRecord(length)
-    const start = Number(Atomics.add(this.#tail, 0, BigInt(size)))
+    const start = Number(Atomics.add(this.#tail, 0, claimSize(size)))
     if (start + size > this.capacity) {
       if (start < this.capacity) {
         writeEndMarker(view.commitWords!, start)
@@ -153,8 +147,8 @@ export class Journal {
       }
       return -1
     }
-    markPending(view.commitWords!, start, length)
-    writeRecord(view, start, key, value, fields)
+    markPending(view, start, length)
+    writeRecord(view, start, key, keyLength, value, flags, writeTime, expiresAt)
     publishRecord(view.commitWords!, start, length)
     this.#noteDirty(start, start + size)
     return start
@@ -163,24 +157,24 @@ export class Journal {
   /**
    * Reads the record at `offset` and checks it is whole and `length` long
    * (and, when `verifyCrc`, that its CRC32C matches). Mapped journals hand back
-   * a view into the mapping; cold ones read into a fresh buffer.
+   * views into the mapping; cold ones read into a fresh buffer.
    */
-  read(offset: number, length: number, verifyCrc: boolean): ReadRecord | undefined {
+  read(offset: number, length: number, verifyCrc: boolean): StoredRecord | undefined {
     if (offset < HEADER_BYTES || offset + length > this.limit) return undefined
     let view = this.#view
     let at = offset
     if (view === undefined) {
-      const bytes = new Uint8Array(length)
+      // Node's pooled slab for small reads: a fresh ArrayBuffer per read costs the kernel a page fault on the copy.
+      const bytes = Buffer.allocUnsafe(length)
       if (fs.readSync(this.#fd, bytes, 0, length, offset) !== length) return undefined
-      view = byteView(bytes.buffer)
+      view = byteView(bytes.buffer, bytes.byteOffset, length)
       at = 0
     }
-    if (checkRecord(view, at, at + length, verifyCrc) !== length) return undefined
-    return { info: decodeRecord(view, at), view }
+    return checkRecord(view, at, at + length, verifyCrc) === length ? storedRecord(view, at) : undefined
   }
 
   /** Replays the records; see scanJournal. Cold journals are read whole for the scan. */
-  scan(mode: RecoveryMode, onCorruption: CorruptionHandler): { view: ByteView; result: ScanResult } {
+  scan(mode: RecoveryMode, onCorruption: CorruptionHandler, verifyCrc = true): { view: ByteView; result: ScanResult } {
     let view = this.#view
     if (view === undefined) {
       const bytes = new Uint8Array(this.limit)
@@ -190,7 +184,7 @@ export class Journal {
     const tail = this.#tail === undefined
       ? Number(view.dv.getBigUint64(HDR_TAIL, true))
       : Number(Atomics.load(this.#tail, 0))
-    return { view, result: scanJournal({ view, file: this.file, limit: this.limit, tail, mode, onCorruption }) }
+    return { view, result: scanJournal({ view, file: this.file, limit: this.limit, tail, mode, onCorruption, verifyCrc }) }
   }
 
   /** Flushes this thread's appends since the last sync, and the header page that holds the tail. */
@@ -286,6 +280,11 @@ export class Journal {
   }
 }
 
-export function journalClosedError(file: string): SpillwayError {
-  return new SpillwayError('ERR_JOURNAL_CLOSED', `journal ${file} is closed`, { file })
+/** BigInts for the common record sizes, so a claim allocates nothing. */
+const CLAIM_SIZES: bigint[] = []
+const CACHED_CLAIM_BYTES = 64 * 1024
+
+function claimSize(size: number): bigint {
+  if (size > CACHED_CLAIM_BYTES) return BigInt(size)
+  return CLAIM_SIZES[size] ??= BigInt(size)
 }

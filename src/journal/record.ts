@@ -1,4 +1,4 @@
-import { crc32c } from '../crc32c.js'
+import { crc32c } from '../checksum.js'
 import {
   END_MARKER, KNOWN_FLAGS, PENDING_BIT, REC_CRC, REC_EXPIRES_AT, REC_FLAGS, REC_KEY_LENGTH, REC_LENGTH,
   REC_VALUE_LENGTH, REC_WRITE_TIME, RECORD_HEADER_BYTES,
@@ -11,7 +11,8 @@ import {
  * that cold reads fill.
  */
 export interface ByteView {
-  readonly u8: Uint8Array
+  /** A Buffer, so string keys are encoded straight into place with no scratch copy. */
+  readonly u8: Buffer
   readonly dv: DataView
   /**
    * Set over memory that other writers share (a journal mapping): commit words
@@ -23,7 +24,7 @@ export interface ByteView {
 
 export function byteView(buffer: ArrayBufferLike, byteOffset = 0, byteLength = buffer.byteLength - byteOffset, shared = false): ByteView {
   return {
-    u8: new Uint8Array(buffer, byteOffset, byteLength),
+    u8: Buffer.from(buffer, byteOffset, byteLength),
     dv: new DataView(buffer, byteOffset, byteLength),
     commitWords: shared ? new Uint32Array(buffer, byteOffset, byteLength >>> 2) : undefined,
   }
@@ -36,16 +37,13 @@ export function loadCommitWord(view: ByteView, offset: number): number {
     : Atomics.load(view.commitWords, (offset + REC_LENGTH) >>> 2)
 }
 
-export interface RecordFields {
+/** A checked record's layout; key and value bytes stay where they are. */
+export interface RecordInfo {
   flags: number
   /** Milliseconds since the Unix epoch. */
   writeTime: number
   /** Milliseconds since the Unix epoch; 0 means the record never expires. */
   expiresAt: number
-}
-
-/** A checked record's layout; key and value bytes stay where they are. */
-export interface RecordInfo extends RecordFields {
   offset: number
   length: number
   keyOffset: number
@@ -58,30 +56,40 @@ export function recordLength(keyLength: number, valueLength: number): number {
   return RECORD_HEADER_BYTES + keyLength + valueLength
 }
 
+const SHORT_ASCII_KEY = 64
+
 /**
  * Writes everything of a record but its commit word, CRC last of all. The
  * record is not visible to any reader until `publishRecord` stores the length.
+ * A string key is encoded into place; `keyLength` is its UTF-8 length.
  */
-export function writeRecord(view: ByteView, offset: number, key: Uint8Array, value: Uint8Array, fields: RecordFields): number {
+export function writeRecord(view: ByteView, offset: number, key: string | Uint8Array, keyLength: number, value: Uint8Array,
+  flags: number, writeTime: number, expiresAt: number): void {
   const { u8, dv } = view
-  const length = RECORD_HEADER_BYTES + key.byteLength + value.byteLength
-  dv.setUint16(offset + REC_FLAGS, fields.flags, true)
-  dv.setUint16(offset + REC_KEY_LENGTH, key.byteLength, true)
+  const length = RECORD_HEADER_BYTES + keyLength + value.byteLength
+  dv.setUint16(offset + REC_FLAGS, flags, true)
+  dv.setUint16(offset + REC_KEY_LENGTH, keyLength, true)
   dv.setUint32(offset + REC_VALUE_LENGTH, value.byteLength, true)
-  dv.setFloat64(offset + REC_WRITE_TIME, fields.writeTime, true)
-  dv.setFloat64(offset + REC_EXPIRES_AT, fields.expiresAt, true)
-  u8.set(key, offset + RECORD_HEADER_BYTES)
-  u8.set(value, offset + RECORD_HEADER_BYTES + key.byteLength)
+  dv.setFloat64(offset + REC_WRITE_TIME, writeTime, true)
+  dv.setFloat64(offset + REC_EXPIRES_AT, expiresAt, true)
+  const keyAt = offset + RECORD_HEADER_BYTES
+  if (typeof key !== 'string') u8.set(key, keyAt)
+  else if (keyLength === key.length && keyLength <= SHORT_ASCII_KEY) {
+    // UTF-8 as long as UTF-16 means every unit is ASCII: copying the char codes beats a call into the encoder.
+    for (let i = 0; i < keyLength; i++) u8[keyAt + i] = key.charCodeAt(i)
+  } else u8.write(key, keyAt, keyLength, 'utf8')
+  u8.set(value, offset + RECORD_HEADER_BYTES + keyLength)
   dv.setUint32(offset + REC_CRC, crc32c(0, u8, offset + REC_FLAGS, length - REC_FLAGS), true)
-  return length
 }
 
 /**
  * Marks a claimed range as a record in progress, before any of its bytes are
- * written, so a writer that dies mid-record leaves a hole of known size.
+ * written, so a writer that dies mid-record leaves a hole of known size. A
+ * plain store is enough: the mark is only a hint to recovery, which checks
+ * that a hole ends on a record boundary and resynchronises when it does not.
  */
-export function markPending(commitWords: Uint32Array, offset: number, length: number): void {
-  Atomics.store(commitWords, (offset + REC_LENGTH) >>> 2, (length | PENDING_BIT) >>> 0)
+export function markPending(view: ByteView, offset: number, length: number): void {
+  view.dv.setUint32(offset + REC_LENGTH, (length | PENDING_BIT) >>> 0, true)
 }
 
 /**
@@ -132,6 +140,32 @@ export function decodeRecord(view: ByteView, offset: number): RecordInfo {
     keyLength,
     valueOffset: offset + RECORD_HEADER_BYTES + keyLength,
     valueLength,
+  }
+}
+
+/** A record read back. Key and value are views over the bytes they were read from. */
+export interface StoredRecord {
+  flags: number
+  writeTime: number
+  expiresAt: number
+  key: Uint8Array
+  value: Uint8Array
+}
+
+/**
+ * The record that `checkRecord` accepted at `offset`, with plain Uint8Array
+ * views for key and value: half the cost of Buffer views on the read path.
+ */
+export function storedRecord(view: ByteView, offset: number): StoredRecord {
+  const { u8, dv } = view
+  const keyLength = dv.getUint16(offset + REC_KEY_LENGTH, true)
+  const keyAt = u8.byteOffset + offset + RECORD_HEADER_BYTES
+  return {
+    flags: dv.getUint16(offset + REC_FLAGS, true),
+    writeTime: dv.getFloat64(offset + REC_WRITE_TIME, true),
+    expiresAt: dv.getFloat64(offset + REC_EXPIRES_AT, true),
+    key: new Uint8Array(u8.buffer, keyAt, keyLength),
+    value: new Uint8Array(u8.buffer, keyAt + keyLength, dv.getUint32(offset + REC_VALUE_LENGTH, true)),
   }
 }
 

@@ -11,6 +11,12 @@ export interface ScanInput {
   tail: number
   mode: RecoveryMode
   onCorruption: CorruptionHandler
+  /**
+   * Check each record's CRC32C. Only a scan of records this machine has just
+   * written and still holds in the page cache may skip it; reads check anyway.
+   * @default true
+   */
+  verifyCrc?: boolean
 }
 
 export interface ScanResult {
@@ -28,6 +34,7 @@ export interface ScanResult {
  */
 export function scanJournal(input: ScanInput): ScanResult {
   const { view, file, limit, mode, onCorruption } = input
+  const verifyCrc = input.verifyCrc ?? true
   let offsets: Uint32Array = new Uint32Array(1024)
   let count = 0
   const tailIsSane = input.tail >= HEADER_BYTES && input.tail % RECORD_ALIGN === 0
@@ -45,7 +52,7 @@ export function scanJournal(input: ScanInput): ScanResult {
   while (pos + RECORD_HEADER_BYTES <= end) {
     const commit = loadCommitWord(view, pos)
     if (commit === END_MARKER) return { offsets: offsets.subarray(0, count), rejected: false }
-    const length = checkRecord(view, pos, end, true)
+    const length = checkRecord(view, pos, end, verifyCrc)
     if (length > 0) {
       if (count === offsets.length) offsets = grow(offsets)
       offsets[count++] = pos

@@ -1,0 +1,91 @@
+/**
+ * What every benchmark shares: timing by median of runs, the machine and
+ * versions, and the table printed to the console and saved as markdown under
+ * bench/results/. Nothing here asserts a speed: benchmarks measure, tests check.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+export interface Row {
+  /** What ran: "spillway append (1 writer)". */
+  name: string
+  /** Operations per second, median of the runs. */
+  opsPerSec: number
+  /** Payload megabytes per second, when it means something. */
+  mbPerSec?: number
+  /** The row whose ops/s this one is compared with; ratio printed as "×". */
+  vs?: string
+  note?: string
+}
+
+/** Runs `fn` (which returns how many operations it did) `runs` times after one warm-up, and gives the median rate. */
+export function medianRate(runs: number, fn: () => number): number {
+  fn()
+  const rates: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint()
+    const ops = fn()
+    rates.push(ops / (Number(process.hrtime.bigint() - start) / 1e9))
+  }
+  rates.sort((a, b) => a - b)
+  return rates[runs >> 1]
+}
+
+/** The median of `runs` rates that `fn` measures itself (for work whose set-up must not be timed). */
+export async function medianOf(runs: number, fn: () => Promise<number>): Promise<number> {
+  const rates: number[] = []
+  for (let i = 0; i < runs; i++) rates.push(await fn())
+  rates.sort((a, b) => a - b)
+  return rates[runs >> 1]
+}
+
+export function machine(): Record<string, string> {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return {
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    cpu: `${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}`,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    spillway: pkg.version,
+  }
+}
+
+function formatRate(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`
+  return n.toFixed(0)
+}
+
+function tableRows(rows: Row[]): string[][] {
+  const byName = new Map(rows.map((r) => [r.name, r]))
+  return [['operation', 'ops/s', 'MB/s', 'ratio', 'note'], ...rows.map((r) => {
+    const base = r.vs === undefined ? undefined : byName.get(r.vs)
+    return [
+      r.name, formatRate(r.opsPerSec), r.mbPerSec === undefined ? '' : r.mbPerSec.toFixed(0),
+      base === undefined ? '' : `${(r.opsPerSec / base.opsPerSec).toFixed(2)}× ${base.name}`, r.note ?? '',
+    ]
+  })]
+}
+
+/** Prints the table and saves it, with the machine and versions, as bench/results/<name>.md. */
+export function report(name: string, title: string, rows: Row[], facts: Record<string, string> = {}): void {
+  const table = tableRows(rows)
+  const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)))
+  console.log(`\n${title}`)
+  for (const row of table) console.log(row.map((cell, c) => (c === 0 || c === 4 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '))
+
+  const info = { ...machine(), ...facts }
+  const md = [
+    `# ${title}`, '',
+    ...Object.entries(info).map(([k, v]) => `- ${k}: ${v}`), '',
+    `| ${table[0].join(' | ')} |`, `| ${table[0].map((_, c) => (c === 0 || c === 4 ? '---' : '---:')).join(' | ')} |`,
+    ...table.slice(1).map((row) => `| ${row.join(' | ')} |`), '',
+    `Produced by \`npm run bench -- ${name}\`. Medians of several runs in one process; the machine is shared, so compare ratios, not absolute figures.`, '',
+  ].join('\n')
+  const dir = new URL('../../../bench/results/', import.meta.url)
+  fs.mkdirSync(dir, { recursive: true })
+  fs.writeFileSync(path.join(dir.pathname, `${name}.md`), md)
+  console.log(`saved bench/results/${name}.md`)
+}
