@@ -3,11 +3,12 @@
  * sizes the journal sees. Small inputs are where the N-API call overhead can
  * outweigh the faster loop, so this decides which one the journal uses there.
  *
- *   npx tsc -p . && node dist/bench/crc32c.js
+ *   npm run bench -- crc32c
  */
 import { randomBytes } from 'node:crypto'
 import { crc32c as tsCrc32c } from '../src/crc32c.js'
 import { availableBackends, crc32cHardware, mappingFor } from '../src/native.js'
+import { report, type Row } from './lib/harness.js'
 
 type Crc = (crc: number, bytes: Uint8Array, offset: number, length: number) => number
 
@@ -43,22 +44,12 @@ if (availableBackends().includes('mmap')) {
   console.log('native addon not available: TypeScript only')
 }
 
-const rows: string[][] = [['size', 'impl', 'ns/op', 'ops/s', 'MB/s', 'vs ts']]
+const rows: Row[] = []
 for (const { label, size, iterations } of CASES) {
   const data = randomBytes(size + 8) // +8: the loop varies the start offset 0..7
-  const results = impls.map(([name, fn]) => [name, medianNs(fn, data, size, iterations) / iterations] as const)
-  const tsNs = results.find(([name]) => name === 'typescript')![1]
-  for (const [name, ns] of results) {
-    rows.push([
-      label, name, ns.toFixed(1), Math.round(1e9 / ns).toLocaleString('en-US'),
-      ((size / ns) * 1e3).toFixed(0), `${(tsNs / ns).toFixed(2)}x`,
-    ])
+  for (const [name, fn] of [...impls].reverse()) {
+    const opsPerSec = iterations / (medianNs(fn, data, size, iterations) / 1e9)
+    rows.push({ name: `${label} ${name}`, opsPerSec, mbPerSec: (opsPerSec * size) / 1e6, vs: name === 'typescript' ? undefined : `${label} typescript` })
   }
 }
-
-const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)))
-for (const [i, row] of rows.entries()) {
-  console.log(row.map((cell, col) => (col < 2 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  '))
-  if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '))
-}
-console.log(`\nnode ${process.version}, median of ${RUNS} runs, MB = 10^6 bytes (checksum ${sink >>> 0})`)
+report('crc32c', 'CRC32C: native SSE4.2 against the TypeScript slicing-by-8 table', rows, { checksum: String(sink >>> 0) })

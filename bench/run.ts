@@ -1,0 +1,13 @@
+/**
+ * `npm run bench` runs every benchmark; `npm run bench -- journal` runs one.
+ * Each prints its table and saves it under bench/results/.
+ */
+const BENCHES = ['crc32c', 'journal'] as const
+
+const wanted = process.argv.slice(2)
+const unknown = wanted.filter((name) => !(BENCHES as readonly string[]).includes(name))
+if (unknown.length > 0) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; choose from ${BENCHES.join(', ')}`)
+  process.exit(2)
+}
+for (const name of wanted.length > 0 ? wanted : BENCHES) await import(`./${name}.js`)
