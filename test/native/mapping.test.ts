@@ -6,6 +6,7 @@ import { once } from 'node:events'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { runOnTinyFilesystem } from '../helpers/tiny-filesystem.js'
 import {
   availableBackends, backend, mapping, mappingFor, nativeLoadError, PAGE_SIZE, type BackendName,
 } from '../../src/native.js'
@@ -152,11 +153,8 @@ for (const name of availableBackends()) {
     })
 
     it('allocate reports ENOSPC on a full filesystem', (t) => {
-      // A private 1 MiB tmpfs needs user namespaces; skip where they are off.
-      const script = 'mkdir -p "$1" && mount -t tmpfs -o size=1m none "$1" || exit 77; exec "$2" "$3" "$1"'
-      const run = spawnSync('unshare', ['-rm', 'sh', '-c', script, 'sh', `${dir}/small`, process.execPath,
-        here('./enospc-child.js')], { encoding: 'utf8' })
-      if (run.error !== undefined || run.status === 77 || (run.status !== 0 && /unshare/.test(run.stderr))) {
+      const run = runOnTinyFilesystem(here('./enospc-child.js'), `${dir}/small`)
+      if (run === undefined) {
         t.skip('cannot mount a private tmpfs here')
         return
       }
