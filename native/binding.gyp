@@ -4,6 +4,7 @@
       "target_name": "spillway",
       "sources": [
         "src/addon.cc",
+        "src/napi_args.cc",
         "src/posix_map.cc",
         "src/crc32c_hw.cc"
       ],

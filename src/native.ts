@@ -41,17 +41,8 @@ export interface MappingApi {
   crc32c(crc: number, bytes: Uint8Array, offset: number, length: number): number
 }
 
-/** Shape of the compiled addon's exports (native/src/addon.cc). */
-interface Addon {
-  map(fd: number, length: number, writable: boolean): ArrayBuffer
-  unmap(buffer: ArrayBuffer): void
-  sync(buffer: ArrayBuffer, offset: number, length: number, wait: boolean): void
-  syncAsync(buffer: ArrayBuffer, offset: number, length: number): Promise<void>
-  advise(buffer: ArrayBuffer, offset: number, length: number, advice: Advice): void
-  residentFraction(buffer: ArrayBuffer): number
-  allocate(fd: number, offset: number, length: number): void
-  lock(fd: number, mode: LockMode): boolean
-  crc32c(crc: number, bytes: Uint8Array, offset: number, length: number): number
+/** Shape of the compiled addon's exports (native/src/addon.cc): the mapping calls, plus two facts about the machine. */
+interface Addon extends Omit<MappingApi, 'name'> {
   pageSize: number
   crc32cHardware: boolean
 }

@@ -1,174 +1,19 @@
-// N-API glue: argument checking, error objects and buffer lifetimes. All
-// system work lives in posix_map.cc / crc32c_hw.cc.
+// N-API glue: the exported functions and buffer lifetimes. Argument checks
+// and error objects live in napi_args.cc; all system work in posix_map.cc
+// and crc32c_hw.cc.
 #include <node_api.h>
 
 #include <cerrno>
-#include <cmath>
-#include <cstring>
-#include <string>
 
 #include "crc32c_hw.h"
+#include "napi_args.h"
 #include "posix_map.h"
 
 namespace spillway {
 namespace {
 
-constexpr double kMaxSafeInteger = 9007199254740991.0;
 const char* const kAdvice[] = {"normal", "random", "sequential", "willneed", "dontneed"};
 const char* const kLockModes[] = {"exclusive", "shared", "unlock"};
-
-// Leaves an exception that is already pending (e.g. from a getter) in place.
-napi_value throw_status(napi_env env) {
-  bool pending = false;
-  napi_is_exception_pending(env, &pending);
-  if (pending) return nullptr;
-  const napi_extended_error_info* info = nullptr;
-  napi_get_last_error_info(env, &info);
-  napi_throw_error(env, "ERR_SPILLWAY_NAPI",
-                   info != nullptr && info->error_message != nullptr ? info->error_message
-                                                                     : "N-API call failed");
-  return nullptr;
-}
-
-#define NAPI_OK_OR_THROW(call)                   \
-  do {                                           \
-    if ((call) != napi_ok) return throw_status(env); \
-  } while (0)
-
-// Shaped like Node's fs errors: code, negative errno, syscall.
-napi_value make_system_error(napi_env env, int err, const char* syscall) {
-  const char* name = errno_name(err);
-  std::string message = describe_errno(err, syscall);
-  napi_value code, msg, error, errno_value, syscall_value;
-  if (napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code) != napi_ok ||
-      napi_create_string_utf8(env, message.c_str(), message.size(), &msg) != napi_ok ||
-      napi_create_error(env, code, msg, &error) != napi_ok ||
-      napi_create_int32(env, -err, &errno_value) != napi_ok ||
-      napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &syscall_value) != napi_ok ||
-      napi_set_named_property(env, error, "errno", errno_value) != napi_ok ||
-      napi_set_named_property(env, error, "syscall", syscall_value) != napi_ok) {
-    return nullptr;
-  }
-  return error;
-}
-
-napi_value throw_system(napi_env env, int err, const char* syscall) {
-  napi_value error = make_system_error(env, err, syscall);
-  if (error != nullptr) napi_throw(env, error);
-  return nullptr;
-}
-
-bool arg_error(napi_env env, const char* name, const char* problem,
-               const char* code = "ERR_INVALID_ARG_TYPE") {
-  std::string message = std::string("The \"") + name + "\" argument " + problem;
-  napi_throw_type_error(env, code, message.c_str());
-  return false;
-}
-
-bool range_error(napi_env env, const char* message) {
-  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
-  return false;
-}
-
-// The getters' own status codes (napi_number_expected, ...) double as the
-// type checks: fewer N-API round trips per call.
-bool get_index(napi_env env, napi_value value, const char* name, uint64_t* out) {
-  double number;
-  if (napi_get_value_double(env, value, &number) != napi_ok) {
-    return arg_error(env, name, "must be of type number");
-  }
-  if (!(number >= 0) || number > kMaxSafeInteger || std::trunc(number) != number) {
-    std::string message = std::string("The value of \"") + name +
-                          "\" is out of range. It must be a non-negative safe integer.";
-    return range_error(env, message.c_str());
-  }
-  *out = static_cast<uint64_t>(number);
-  return true;
-}
-
-bool get_fd(napi_env env, napi_value value, int* out) {
-  uint64_t fd;
-  if (!get_index(env, value, "fd", &fd)) return false;
-  if (fd > 2147483647u) return range_error(env, "The value of \"fd\" is out of range.");
-  *out = static_cast<int>(fd);
-  return true;
-}
-
-bool get_bool(napi_env env, napi_value value, const char* name, bool* out) {
-  if (napi_get_value_bool(env, value, out) != napi_ok) {
-    return arg_error(env, name, "must be of type boolean");
-  }
-  return true;
-}
-
-// Index of the string argument in `words`.
-template <size_t N>
-bool get_choice(napi_env env, napi_value value, const char* name, const char* const (&words)[N],
-                const char* problem, int* out) {
-  char buf[16];  // longer than every word, so truncation can never match one
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, value, buf, sizeof buf, &len) != napi_ok) {
-    return arg_error(env, name, "must be of type string");
-  }
-  for (size_t i = 0; i < N; i++) {
-    if (std::strcmp(buf, words[i]) == 0) {
-      *out = static_cast<int>(i);
-      return true;
-    }
-  }
-  return arg_error(env, name, problem, "ERR_INVALID_ARG_VALUE");
-}
-
-// A find_mapping() reference, dropped at scope exit.
-struct held {
-  mapping* m_ = nullptr;
-  held() = default;
-  held(const held&) = delete;
-  held& operator=(const held&) = delete;
-  ~held() {
-    if (m_ != nullptr) release(m_);
-  }
-};
-
-// Only ArrayBuffers returned by map() and not yet unmapped are accepted:
-// msync/madvise on arbitrary heap memory could corrupt it (MADV_DONTNEED
-// zeroes anonymous pages).
-bool get_mapping(napi_env env, napi_value value, held* out, bool* detached = nullptr) {
-  void* data = nullptr;
-  size_t length = 0;
-  if (napi_get_arraybuffer_info(env, value, &data, &length) != napi_ok) {
-    return arg_error(env, "buffer", "must be an ArrayBuffer returned by map()");
-  }
-  if (detached != nullptr) {
-    *detached = data == nullptr || length == 0;
-    if (*detached) return true;
-  }
-  out->m_ = find_mapping(data, length);
-  if (out->m_ == nullptr) {
-    return arg_error(env, "buffer", "is not a live mapping (unmapped, or not returned by map())",
-                     "ERR_INVALID_ARG_VALUE");
-  }
-  return true;
-}
-
-bool get_range(napi_env env, napi_value off_v, napi_value len_v, uint64_t size,
-               uint64_t* offset, uint64_t* length) {
-  if (!get_index(env, off_v, "offset", offset) || !get_index(env, len_v, "length", length)) {
-    return false;
-  }
-  if (*offset > size || *length > size - *offset) {
-    return range_error(env, "The range [offset, offset + length) is outside the buffer");
-  }
-  return true;
-}
-
-// Missing arguments arrive as undefined and fail the type checks.
-#define GET_ARGS(n)                                                        \
-  napi_value argv[n];                                                      \
-  size_t argc = n;                                                         \
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) { \
-    return throw_status(env);                                              \
-  }
 
 void finalize_mapping(napi_env, void*, void* hint) {
   auto* m = static_cast<mapping*>(hint);
