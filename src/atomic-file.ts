@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import path from 'node:path'
 import { threadId } from 'node:worker_threads'
 
 /**
@@ -8,7 +9,8 @@ import { threadId } from 'node:worker_threads'
  * its own checksum catches a copy the kernel lost.
  */
 export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  const tmp = `${file}.${process.pid}.${threadId}.tmp`
+  // The journal directory's clean-up at open removes `.<name>.<pid>.<thread>.tmp` files of dead processes.
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${threadId}.tmp`)
   try {
     fs.writeFileSync(tmp, bytes)
     fs.renameSync(tmp, file)
@@ -22,6 +24,16 @@ export function writeFileAtomic(file: string, bytes: Uint8Array): void {
 export function readFileIfExists(file: string): Uint8Array | undefined {
   try {
     return fs.readFileSync(file)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+}
+
+/** The same, read on the thread pool. */
+export async function readFileIfExistsAsync(file: string): Promise<Uint8Array | undefined> {
+  try {
+    return await fs.promises.readFile(file)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw err

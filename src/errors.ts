@@ -16,6 +16,8 @@ export type SpillwayErrorCode =
   | 'ERR_JOURNAL_CLOSED'
   | 'ERR_DIR_NOT_WRITABLE'
   | 'ERR_DISK_FULL'
+  | 'ERR_LOCKED'
+  | 'ERR_STORE_CLOSED'
 
 export class SpillwayError extends Error {
   readonly code: SpillwayErrorCode

@@ -9,3 +9,8 @@ export type { AppendFields, JournalDirOptions, RecordLocation, ReplayEntry, Stor
 export type { CorruptionHandler, CorruptionReason, CorruptionReport, RecoveryMode } from './journal/corruption.js'
 export { SpillwayError } from './errors.js'
 export type { SpillwayErrorCode } from './errors.js'
+export { openStore, Store } from './store/store.js'
+export type { SetOptions } from './store/store.js'
+export type { Admission, Durability, StoreOptions } from './store/options.js'
+export type { StoreStats, TierStats } from './store/stats.js'
+export type { CompactionReport } from './store/compactor.js'

@@ -1,5 +1,5 @@
 import { crc32c } from '../checksum.js'
-import { FORMAT_VERSION, HINT_ENTRY_BYTES, HINT_HEADER_BYTES, HINT_MAGIC } from './format.js'
+import { FLAG_TAGGED, FORMAT_VERSION, HINT_ENTRY_BYTES, HINT_HEADER_BYTES, HINT_MAGIC } from './format.js'
 
 /**
  * Hint files (FORMAT.md §Hint file) list a sealed journal's records, key and
@@ -14,6 +14,8 @@ export interface HintEntry {
   expiresAt: number
   /** The key's bytes: a view that is valid only until the next entry. */
   key: Uint8Array
+  /** A tagged record's tag block (FORMAT.md §Tag block), else undefined. */
+  tags: Uint8Array | undefined
 }
 
 export class HintWriter {
@@ -27,17 +29,24 @@ export class HintWriter {
     this.#dv = new DataView(this.#bytes.buffer)
   }
 
-  add(offset: number, length: number, flags: number, expiresAt: number, key: Uint8Array): void {
-    this.#reserve(HINT_ENTRY_BYTES + key.byteLength)
+  add(offset: number, length: number, flags: number, expiresAt: number, key: Uint8Array, tags: Uint8Array | undefined): void {
+    const tagBytes = tags === undefined ? 0 : 2 + tags.byteLength
+    this.#reserve(HINT_ENTRY_BYTES + key.byteLength + tagBytes)
     const dv = this.#dv
-    const at = this.#size
+    let at = this.#size
     dv.setUint32(at, offset, true)
     dv.setUint32(at + 4, length, true)
     dv.setFloat64(at + 8, expiresAt, true)
     dv.setUint16(at + 16, flags, true)
     dv.setUint16(at + 18, key.byteLength, true)
     this.#bytes.set(key, at + HINT_ENTRY_BYTES)
-    this.#size = at + HINT_ENTRY_BYTES + key.byteLength
+    at += HINT_ENTRY_BYTES + key.byteLength
+    if (tags !== undefined) {
+      dv.setUint16(at, tags.byteLength, true)
+      this.#bytes.set(tags, at + 2)
+      at += tagBytes
+    }
+    this.#size = at
     this.#count++
   }
 
@@ -77,20 +86,51 @@ export function checkHintFile(bytes: Uint8Array, journalId: number): { count: nu
   return { count: dv.getUint32(12, true) }
 }
 
-/** Calls `visit` once per entry of a hint that checkHintFile accepted, reusing one entry object. */
-export function forEachHint(bytes: Uint8Array, visit: (entry: HintEntry) => void): void {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const count = dv.getUint32(12, true)
-  const entry: HintEntry = { offset: 0, length: 0, flags: 0, expiresAt: 0, key: bytes.subarray(0, 0) }
-  let at = HINT_HEADER_BYTES
-  for (let i = 0; i < count; i++) {
+/**
+ * Walks the entries of a hint that checkHintFile accepted, one `next()` at a
+ * time, so a long walk can pause between entries (compaction does, to yield
+ * to the event loop). The cursor is itself the current entry.
+ */
+export class HintCursor implements HintEntry {
+  readonly count: number
+  offset = 0
+  length = 0
+  flags = 0
+  expiresAt = 0
+  key: Uint8Array
+  tags: Uint8Array | undefined
+  #bytes: Uint8Array
+  #dv: DataView
+  #at = HINT_HEADER_BYTES
+  #index = 0
+
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes
+    this.#dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    this.count = this.#dv.getUint32(12, true)
+    this.key = bytes.subarray(0, 0)
+  }
+
+  /** Moves to the next entry; false when there is none. */
+  next(): boolean {
+    if (this.#index === this.count) return false
+    const dv = this.#dv
+    let at = this.#at
     const keyLength = dv.getUint16(at + 18, true)
-    entry.offset = dv.getUint32(at, true)
-    entry.length = dv.getUint32(at + 4, true)
-    entry.expiresAt = dv.getFloat64(at + 8, true)
-    entry.flags = dv.getUint16(at + 16, true)
-    entry.key = bytes.subarray(at + HINT_ENTRY_BYTES, at + HINT_ENTRY_BYTES + keyLength)
-    visit(entry)
+    this.offset = dv.getUint32(at, true)
+    this.length = dv.getUint32(at + 4, true)
+    this.expiresAt = dv.getFloat64(at + 8, true)
+    this.flags = dv.getUint16(at + 16, true)
+    this.key = this.#bytes.subarray(at + HINT_ENTRY_BYTES, at + HINT_ENTRY_BYTES + keyLength)
     at += HINT_ENTRY_BYTES + keyLength
+    this.tags = undefined
+    if ((this.flags & FLAG_TAGGED) !== 0) {
+      const tagsLength = dv.getUint16(at, true)
+      this.tags = this.#bytes.subarray(at + 2, at + 2 + tagsLength)
+      at += 2 + tagsLength
+    }
+    this.#at = at
+    this.#index++
+    return true
   }
 }

@@ -5,11 +5,12 @@ import { keyByteLength, valueBytes } from '../input-bytes.js'
 import { mapping as defaultMapping, mappingFor, type BackendName, type MappingApi } from '../native.js'
 import { checkBoolean, checkFunction, checkInteger, checkLimit, checkOneOf } from '../option-checks.js'
 import type { BloomFilter } from '../bloom-filter.js'
-import { ignoreCorruption, RECOVERY_MODES, type CorruptionHandler, type CorruptionReport, type RecoveryMode } from './corruption.js'
-import { alignRecord, HEADER_BYTES, journalFileName, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES, parseJournalFileName } from './format.js'
+import { ignoreCorruption, RECOVERY_MODES, type CorruptionHandler, type RecoveryMode } from './corruption.js'
+import { alignRecord, bloomFileName, HEADER_BYTES, hintFileName, journalFileName, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES, parseJournalFileName } from './format.js'
 import { Journal } from './journal.js'
 import { recordLength, type ByteView, type StoredRecord } from './record.js'
-import { loadSidecars, visitScanned, writeSidecars, type ReplayEntry } from './sidecars.js'
+import { SidecarBuilder } from './sidecar-builder.js'
+import { loadBloom, loadSidecars, readHint, visitScanned, writeSidecars, type ReplayEntry } from './sidecars.js'
 
 export type { ReplayEntry } from './sidecars.js'
 export type { StoredRecord } from './record.js'
@@ -44,6 +45,8 @@ export interface AppendFields {
   flags?: number
   /** Milliseconds since the epoch; 0 (the default) never expires. */
   expiresAt?: number
+  /** Milliseconds since the epoch. @default now() */
+  writeTime?: number
 }
 
 interface Slot {
@@ -56,8 +59,6 @@ interface Slot {
 const DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024
 /** A cold journal read this often between sweeps is worth mapping again. */
 const WARM_AFTER_READS = 32
-const HOLE_RETRY_MS = 50
-const HOLE_RETRIES = 20
 
 /**
  * The journals of one directory, as this thread sees them. Appends go to the
@@ -79,8 +80,7 @@ export class JournalDir {
   #now: () => number
   #tick = 0
   #sweeper: NodeJS.Timeout | undefined
-  #pendingSidecars = new Map<Journal, number>()
-  #sidecarTimer: NodeJS.Timeout | undefined
+  #sidecars = new SidecarBuilder()
   #closed = false
 
   private constructor(dir: string, options: JournalDirOptions) {
@@ -152,7 +152,7 @@ export class JournalDir {
     }
     const flags = fields.flags ?? 0
     const expiresAt = fields.expiresAt ?? 0
-    const writeTime = this.#now()
+    const writeTime = fields.writeTime ?? this.#now()
     for (;;) {
       const journal = this.#active ?? this.#nextJournal()
       const offset = journal.tryAppend(key, keyLength, bytes, flags, writeTime, expiresAt)
@@ -192,22 +192,71 @@ export class JournalDir {
    * rebuilt. The entry object and its key view are reused between calls.
    */
   replay(visit: (entry: ReplayEntry) => void): void {
-    for (const id of this.journalIds()) {
-      const slot = this.#slots.get(id)!
-      const journal = slot.journal
-      if (journal.sealed && journal !== this.#active) {
-        const loaded = loadSidecars(this.dir, journal, this.#onCorruption, visit)
-        if (loaded !== undefined) {
-          slot.bloom = loaded
-          continue
-        }
-      }
-      const { view, result } = journal.scan(this.#recovery, this.#onCorruption)
-      visitScanned(id, view, result.offsets, visit)
-      if (journal.sealed && journal !== this.#active && !result.rejected) {
-        slot.bloom = this.#writeSidecarsQuietly(journal, view, result.offsets)
+    for (const id of this.journalIds()) this.replayJournal(id, visit)
+  }
+
+  /** Visits the records of one journal, in file order; see replay. */
+  replayJournal(id: number, visit: (entry: ReplayEntry) => void): void {
+    const slot = this.#slots.get(id)
+    if (slot === undefined) return
+    const journal = slot.journal
+    const sealed = journal.sealed && journal !== this.#active
+    if (sealed) {
+      const loaded = loadSidecars(this.dir, journal, this.#onCorruption, visit)
+      if (loaded !== undefined) {
+        slot.bloom = loaded
+        return
       }
     }
+    const { view, result } = journal.scan(this.#recovery, this.#onCorruption)
+    visitScanned(id, view, result.offsets, visit)
+    if (sealed && !result.rejected) slot.bloom = this.#writeSidecarsQuietly(journal, view, result.offsets).bloom
+  }
+
+  /**
+   * A sealed journal's hint (FORMAT.md §Hint file): from its file when that
+   * checks out, else built from a scan (and written out). Walk it with
+   * HintCursor. Undefined for an unknown or active journal.
+   */
+  async hint(id: number): Promise<Uint8Array | undefined> {
+    const slot = this.#slots.get(id)
+    if (slot === undefined || slot.journal === this.#active) return undefined
+    await this.#sidecars.pending(id)
+    // A hint runs to megabytes: read it on the thread pool.
+    const stored = await readHint(this.dir, id, this.#onCorruption, true)
+    if (stored !== undefined || this.#slots.get(id) !== slot) return stored
+    const { view, result } = slot.journal.scan(this.#recovery, this.#onCorruption)
+    const built = this.#writeSidecarsQuietly(slot.journal, view, result.rejected ? new Uint32Array(0) : result.offsets)
+    slot.bloom = built.bloom
+    return built.hint
+  }
+
+  /** Bytes of every journal file open here. */
+  diskBytes(): number {
+    let bytes = 0
+    for (const { journal } of this.#slots.values()) bytes += journal.capacity
+    return bytes
+  }
+
+  /** The journal being appended to, if there is one yet. */
+  activeJournalId(): number | undefined {
+    return this.#active?.id
+  }
+
+  /**
+   * Deletes a sealed journal and its sidecars. The file is unlinked, never
+   * truncated, so another process that still has it mapped keeps valid pages.
+   * Unlinking a 64 MiB file takes the kernel tens of milliseconds (it frees
+   * the extents and drops the cached pages), so it runs on the thread pool;
+   * the journal is gone from this directory object at once.
+   */
+  removeJournal(id: number): Promise<void> {
+    const slot = this.#slots.get(id)
+    if (slot === undefined || slot.journal === this.#active) return Promise.resolve()
+    slot.journal.close()
+    this.#slots.delete(id)
+    return Promise.all([journalFileName(id), hintFileName(id), bloomFileName(id)]
+      .map((name) => fs.promises.rm(path.join(this.dir, name), { force: true }))).then(() => {})
   }
 
   /** Makes this thread's appends so far durable (msync MS_SYNC). */
@@ -220,15 +269,17 @@ export class JournalDir {
     await Promise.all([...this.#slots.values()].map(({ journal }) => journal.syncAsync()))
   }
 
-  /** Writes the sidecars still owed, then unmaps and closes every journal. Appends are not synced. */
+  /** Resolves once the sidecars of every journal sealed so far are written (a graceful shutdown waits for it). */
+  sidecarsBuilt(): Promise<void> {
+    return this.#sidecars.settled()
+  }
+
+  /** Unmaps and closes every journal. Appends are not synced; sidecars still being built are left to the next open. */
   close(): void {
     if (this.#closed) return
     this.#closed = true
     clearInterval(this.#sweeper)
-    clearTimeout(this.#sidecarTimer)
-    // A hole now may be another process still writing: leave those sidecars to the next open.
-    for (const journal of this.#pendingSidecars.keys()) this.#buildSidecars(journal, false)
-    this.#pendingSidecars.clear()
+    this.#sidecars.close()
     for (const { journal } of this.#slots.values()) journal.close()
     this.#slots.clear()
     this.#active = undefined
@@ -275,46 +326,19 @@ export class JournalDir {
     return journal
   }
 
-  /** The active journal is full: seal it here and queue its sidecars. */
+  /** The active journal is full: seal it here and have its sidecars built off this thread. */
   #retire(journal: Journal): void {
     if (this.#active === journal) this.#active = undefined
     journal.remapReadOnly()
-    this.#pendingSidecars.set(journal, 0)
-    this.#scheduleSidecars(0)
     this.#enforceMappedBudget()
+    void this.#sidecars.build({ dir: this.dir, id: journal.id, recovery: this.#recovery, backend: this.#api.name }).then((result) => {
+      for (const report of result.reports) this.#onCorruption(report)
+      const slot = this.#slots.get(journal.id)
+      if (result.ok && slot !== undefined && !this.#closed) slot.bloom = loadBloom(this.dir, journal.id, this.#onCorruption)
+    })
   }
 
-  #scheduleSidecars(delay: number): void {
-    if (this.#sidecarTimer !== undefined || this.#closed) return
-    this.#sidecarTimer = setTimeout(() => {
-      this.#sidecarTimer = undefined
-      for (const [journal, tries] of this.#pendingSidecars) {
-        if (this.#buildSidecars(journal, tries >= HOLE_RETRIES)) this.#pendingSidecars.delete(journal)
-        else this.#pendingSidecars.set(journal, tries + 1)
-      }
-      if (this.#pendingSidecars.size > 0) this.#scheduleSidecars(HOLE_RETRY_MS)
-    }, delay)
-    this.#sidecarTimer.unref()
-  }
-
-  /**
-   * Writes a sealed journal's hint and bloom sidecars. A hole may be a writer
-   * elsewhere that claimed space but has not yet published, so unless `final`
-   * it waits for holes to fill rather than leave a record out of the hint.
-   */
-  #buildSidecars(journal: Journal, final: boolean): boolean {
-    const slot = this.#slots.get(journal.id)
-    if (slot === undefined) return true
-    const reports: CorruptionReport[] = []
-    // Just written and sealed here: the bytes are in the page cache, and every read checks its CRC anyway.
-    const { view, result } = journal.scan(this.#recovery, (report) => reports.push(report), false)
-    if (!final && reports.some((r) => r.reason === 'hole')) return false
-    for (const report of reports) this.#onCorruption(report)
-    if (!result.rejected) slot.bloom = this.#writeSidecarsQuietly(journal, view, result.offsets)
-    return true
-  }
-
-  #writeSidecarsQuietly(journal: Journal, view: ByteView, offsets: Uint32Array): BloomFilter {
+  #writeSidecarsQuietly(journal: Journal, view: ByteView, offsets: Uint32Array): ReturnType<typeof writeSidecars> {
     try {
       return writeSidecars(this.dir, journal.id, view, offsets)
     } catch (err) {

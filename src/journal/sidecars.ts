@@ -1,11 +1,11 @@
 import path from 'node:path'
-import { writeFileAtomic, readFileIfExists } from '../atomic-file.js'
+import { readFileIfExists, readFileIfExistsAsync, writeFileAtomic } from '../atomic-file.js'
 import { BloomFilter } from '../bloom-filter.js'
 import { hashKey } from '../key-hash.js'
 import { decodeBloomSidecar, encodeBloomSidecar } from './bloom-sidecar.js'
 import type { CorruptionHandler } from './corruption.js'
-import { bloomFileName, hintFileName } from './format.js'
-import { checkHintFile, forEachHint, HintWriter } from './hint-file.js'
+import { bloomFileName, FLAG_TAGGED, hintFileName } from './format.js'
+import { checkHintFile, HintCursor, HintWriter } from './hint-file.js'
 import type { Journal } from './journal.js'
 import { decodeRecord, type ByteView } from './record.js'
 
@@ -17,11 +17,13 @@ export interface ReplayEntry {
   flags: number
   expiresAt: number
   key: Uint8Array
+  /** A tagged record's tag block (FORMAT.md §Tag block), else undefined. */
+  tags: Uint8Array | undefined
 }
 
 /** Visits the records a scan found. */
 export function visitScanned(journalId: number, view: ByteView, offsets: Uint32Array, visit: (entry: ReplayEntry) => void): void {
-  const entry: ReplayEntry = { journalId, offset: 0, length: 0, flags: 0, expiresAt: 0, key: view.u8.subarray(0, 0) }
+  const entry: ReplayEntry = { journalId, offset: 0, length: 0, flags: 0, expiresAt: 0, key: view.u8.subarray(0, 0), tags: undefined }
   for (const offset of offsets) {
     const info = decodeRecord(view, offset)
     entry.offset = offset
@@ -29,8 +31,16 @@ export function visitScanned(journalId: number, view: ByteView, offsets: Uint32A
     entry.flags = info.flags
     entry.expiresAt = info.expiresAt
     entry.key = view.u8.subarray(info.keyOffset, info.keyOffset + info.keyLength)
+    entry.tags = (info.flags & FLAG_TAGGED) === 0 ? undefined : tagBlock(view, info.valueOffset, info.valueLength)
     visit(entry)
   }
+}
+
+/** The tag block at the front of a tagged record's value, or undefined when the value is too short to hold one. */
+function tagBlock(view: ByteView, valueOffset: number, valueLength: number): Uint8Array | undefined {
+  if (valueLength < 2) return undefined
+  const length = view.dv.getUint16(valueOffset, true)
+  return length + 2 > valueLength ? undefined : view.u8.subarray(valueOffset + 2, valueOffset + 2 + length)
 }
 
 /**
@@ -41,32 +51,23 @@ export function visitScanned(journalId: number, view: ByteView, offsets: Uint32A
  */
 export function loadSidecars(dir: string, journal: Journal, onCorruption: CorruptionHandler,
   visit: (entry: ReplayEntry) => void): BloomFilter | undefined {
-  const hintFile = path.join(dir, hintFileName(journal.id))
-  const hint = readFileIfExists(hintFile)
+  const hint = readHint(dir, journal.id, onCorruption)
   if (hint === undefined) return undefined
-  const checked = checkHintFile(hint, journal.id)
-  if ('refused' in checked) {
-    onCorruption({ file: hintFile, offset: 0, length: hint.byteLength, reason: 'bad-sidecar' })
-    return undefined
-  }
+  const count = new HintCursor(hint).count
   const bloomFile = path.join(dir, bloomFileName(journal.id))
-  const bloomBytes = readFileIfExists(bloomFile)
-  let bloom = bloomBytes === undefined ? undefined : decodeBloomSidecar(bloomBytes, journal.id)
-  if (bloom !== undefined && 'refused' in bloom) {
-    onCorruption({ file: bloomFile, offset: 0, length: bloomBytes!.byteLength, reason: 'bad-sidecar' })
-    bloom = undefined
-  }
-  const rebuilt = bloom === undefined ? BloomFilter.forKeys(checked.count) : undefined
-  const entry: ReplayEntry = { journalId: journal.id, offset: 0, length: 0, flags: 0, expiresAt: 0, key: hint.subarray(0, 0) }
-  forEachHint(hint, (h) => {
+  const bloom = loadBloom(dir, journal.id, onCorruption)
+  const rebuilt = bloom === undefined ? BloomFilter.forKeys(count) : undefined
+  const entry: ReplayEntry = { journalId: journal.id, offset: 0, length: 0, flags: 0, expiresAt: 0, key: hint.subarray(0, 0), tags: undefined }
+  for (const h = new HintCursor(hint); h.next();) {
     entry.offset = h.offset
     entry.length = h.length
     entry.flags = h.flags
     entry.expiresAt = h.expiresAt
     entry.key = h.key
+    entry.tags = h.tags
     rebuilt?.add(hashKey(h.key, 0, h.key.byteLength))
     visit(entry)
-  })
+  }
   if (rebuilt !== undefined) {
     try {
       writeFileAtomic(bloomFile, encodeBloomSidecar(rebuilt, journal.id))
@@ -77,21 +78,46 @@ export function loadSidecars(dir: string, journal: Journal, onCorruption: Corrup
   return bloom ?? rebuilt
 }
 
+/** A sealed journal's bloom sidecar, when it exists and passes its checks. */
+export function loadBloom(dir: string, journalId: number, onCorruption: CorruptionHandler): BloomFilter | undefined {
+  const file = path.join(dir, bloomFileName(journalId))
+  const bytes = readFileIfExists(file)
+  if (bytes === undefined) return undefined
+  const bloom = decodeBloomSidecar(bytes, journalId)
+  if (!('refused' in bloom)) return bloom
+  onCorruption({ file, offset: 0, length: bytes.byteLength, reason: 'bad-sidecar' })
+  return undefined
+}
+
+/** A sealed journal's hint file, when it exists and passes its checks. */
+export function readHint(dir: string, journalId: number, onCorruption: CorruptionHandler): Uint8Array | undefined
+export function readHint(dir: string, journalId: number, onCorruption: CorruptionHandler, async: true): Promise<Uint8Array | undefined>
+export function readHint(dir: string, journalId: number, onCorruption: CorruptionHandler, async = false):
+  Uint8Array | undefined | Promise<Uint8Array | undefined> {
+  const file = path.join(dir, hintFileName(journalId))
+  const checked = (hint: Uint8Array | undefined) => {
+    if (hint === undefined || !('refused' in checkHintFile(hint, journalId))) return hint
+    onCorruption({ file, offset: 0, length: hint.byteLength, reason: 'bad-sidecar' })
+    return undefined
+  }
+  return async ? readFileIfExistsAsync(file).then(checked) : checked(readFileIfExists(file))
+}
+
 /**
  * Builds the hint and bloom sidecars of a sealed journal from the records a
- * scan found, writes them into `dir` (unless undefined) and returns the bloom
- * filter.
+ * scan found, writes them into `dir` (unless undefined) and returns both.
  */
-export function writeSidecars(dir: string | undefined, journalId: number, view: ByteView, offsets: Uint32Array): BloomFilter {
+export function writeSidecars(dir: string | undefined, journalId: number, view: ByteView, offsets: Uint32Array): { bloom: BloomFilter; hint: Uint8Array } {
   const hint = new HintWriter(offsets.length * 40 + 64)
   const bloom = BloomFilter.forKeys(offsets.length)
   visitScanned(journalId, view, offsets, (e) => {
-    hint.add(e.offset, e.length, e.flags, e.expiresAt, e.key)
+    hint.add(e.offset, e.length, e.flags, e.expiresAt, e.key, e.tags)
     bloom.add(hashKey(e.key, 0, e.key.byteLength))
   })
+  const hintBytes = hint.finish(journalId)
   if (dir !== undefined) {
-    writeFileAtomic(path.join(dir, hintFileName(journalId)), hint.finish(journalId))
+    writeFileAtomic(path.join(dir, hintFileName(journalId)), hintBytes)
     writeFileAtomic(path.join(dir, bloomFileName(journalId)), encodeBloomSidecar(bloom, journalId))
   }
-  return bloom
+  return { bloom, hint: hintBytes }
 }

@@ -124,10 +124,11 @@ for (const backend of BACKENDS) {
       assert.deepEqual(recoverKeys(dir, backend).keys, keysUpTo(6))
     })
 
-    it('a damaged hint file is reported, ignored and rebuilt from the journal', () => {
+    it('a damaged hint file is reported, ignored and rebuilt from the journal', async () => {
       const dir = tempDir('hint')
       const jd = JournalDir.open(dir, { journalBytes: JOURNAL_BYTES, backend })
       for (let i = 0; i < 1200; i++) jd.append(`key-${i}`, valueFor(`key-${i}`, i, 60 + i % 50))
+      await jd.sidecarsBuilt()
       jd.close()
       const hint = path.join(dir, '00000001.hint')
       const good = fs.readFileSync(hint)

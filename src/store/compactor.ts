@@ -1,0 +1,42 @@
+import type { DiskTier } from './disk-tier.js'
+import { drainJournal } from './journal-drain.js'
+
+export interface CompactionReport {
+  /** Journals compacted and deleted. */
+  journals: number[]
+  /** Live records re-appended as moves. */
+  moved: number
+  /** Tombstones carried forward because older journals may still hold the records they cancel. */
+  carried: number
+  /** Disk bytes given back: the compacted journals, less what was re-appended. */
+  reclaimedBytes: number
+}
+
+/** Sealed journals at least `start` dead; once one qualifies, those at least `sweep` dead join it (Bitcask's merge triggers). */
+export function compactionCandidates(disk: DiskTier, start: number, sweep: number): number[] {
+  const { journals, usage } = disk
+  const sealed = journals.journalIds().filter((id) => id !== journals.activeJournalId())
+  if (!sealed.some((id) => usage.deadRatio(id) >= start)) return []
+  return sealed.filter((id) => usage.deadRatio(id) >= sweep)
+}
+
+/**
+ * Rewrites the journals `ids` (Bitcask's merge): each journal's live records
+ * are re-appended as moves and the journal is deleted. The work is drained in
+ * slices of `sliceMs`, yielding between them, so requests never wait long.
+ */
+export async function compact(disk: DiskTier, ids: number[], sliceMs: number): Promise<CompactionReport> {
+  const report: CompactionReport = { journals: [], moved: 0, carried: 0, reclaimedBytes: 0 }
+  for (const id of ids) {
+    const capacity = disk.journals.journal(id)?.capacity
+    if (capacity === undefined) continue
+    const older = disk.journals.journalIds().some((other) => other < id)
+    const drained = await drainJournal(disk, id, { keep: () => true, carryTombstones: older, keepHitBit: true, sliceMs: () => sliceMs })
+    if (drained === undefined) continue
+    report.journals.push(id)
+    report.moved += drained.moved
+    report.carried += drained.carried
+    report.reclaimedBytes += capacity - drained.written
+  }
+  return report
+}

@@ -1,0 +1,54 @@
+import type { DiskTier } from './disk-tier.js'
+import { drainJournal } from './journal-drain.js'
+
+export interface EvictionReport {
+  journalId: number
+  /** Entries read since they were written, re-appended to the active journal. */
+  reinserted: number
+  /** Entries dropped with the journal. */
+  evicted: number
+}
+
+/**
+ * At most this share of an evicted journal is written again, so each
+ * eviction frees at least the rest, even when everything in it looks hot (a
+ * heap tier larger than the disk budget holds every entry of the journal).
+ */
+const MAX_REINSERT_SHARE = 0.5
+
+/**
+ * Keeps the journals within `maxDiskBytes` by deleting the oldest sealed
+ * journal whole, as CacheLib's large-item engine does. It evicts down to one
+ * journal below the budget, so the next journal to open lands at the budget,
+ * not past it. First, the entries read
+ * since they were written are re-appended to the active journal, so hot
+ * entries survive and cold ones leave. A read served by the disk tier sets the
+ * keydir's hit bit; one served by the heap tier does not touch the keydir
+ * (that would slow every hot read), so `isHot` is asked about the rest;
+ * `dropped` learns of each entry that leaves. The drain yields between slices of
+ * `sliceMs()`; the caller makes that Infinity once a second journal over
+ * budget appears, so usage never passes the budget by more than one journal.
+ */
+export async function enforceDiskBudget(disk: DiskTier, maxDiskBytes: number, sliceMs: () => number,
+  isHot: (key: Uint8Array) => boolean, dropped: (key: Uint8Array) => void): Promise<EvictionReport[]> {
+  const reports: EvictionReport[] = []
+  const journals = disk.journals
+  // Reinsertion may fill a journal of its own; it is capped, but never loop past every journal.
+  const target = (journalBytes: number) => maxDiskBytes - journalBytes
+  for (let rounds = journals.journalIds().length; rounds > 0 && journals.diskBytes() > target(disk.journals.journalBytes); rounds--) {
+    const victim = journals.journalIds().find((id) => id !== journals.activeJournalId())
+    if (victim === undefined) break
+    const budget = (journals.journal(victim)?.capacity ?? 0) * MAX_REINSERT_SHARE
+    let reinsertedBytes = 0
+    const keep = (slot: number, key: Uint8Array): boolean => {
+      const length = disk.keydir.length(slot)
+      if (reinsertedBytes + length > budget || !(disk.keydir.wasHit(slot) || isHot(key))) return false
+      reinsertedBytes += length
+      return true
+    }
+    // The oldest journal: nothing older can hold what its tombstones cancel.
+    const drained = await drainJournal(disk, victim, { keep, dropped, carryTombstones: false, keepHitBit: false, sliceMs })
+    if (drained !== undefined) reports.push({ journalId: victim, reinserted: drained.moved, evicted: drained.dropped })
+  }
+  return reports
+}

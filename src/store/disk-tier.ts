@@ -1,0 +1,198 @@
+import { SpillwayError } from '../errors.js'
+import { FLAG_PURGE, FLAG_TAGGED, FLAG_TOMBSTONE, MAX_KEY_BYTES } from '../journal/format.js'
+import type { JournalDir, RecordLocation, StoredRecord } from '../journal/journal-dir.js'
+import { hashKey } from '../key-hash.js'
+import { Keydir } from '../keydir.js'
+import { JournalUsage } from './journal-usage.js'
+import { decodeTags } from './stored-value.js'
+import type { TagIndex } from './tag-index.js'
+
+/**
+ * A key as the disk tier handles it: UTF-8 bytes in a scratch buffer and
+ * their hash. One instance is reused by every operation; each operation uses
+ * it before its first await.
+ */
+export class EncodedKey {
+  readonly bytes = Buffer.allocUnsafeSlow(MAX_KEY_BYTES * 3)
+  length = 0
+  hash = 0
+
+  /** Checks `key` and encodes it; throws ERR_KEY_INVALID or ERR_KEY_TOO_LARGE. */
+  encode(key: unknown): this {
+    if (typeof key !== 'string') throw new SpillwayError('ERR_KEY_INVALID', `key must be a string; got ${key === null ? 'null' : typeof key}`)
+    if (key.length === 0) throw new SpillwayError('ERR_KEY_INVALID', 'key must be a non-empty string; got an empty string')
+    if (key.length > MAX_KEY_BYTES) throw new SpillwayError('ERR_KEY_TOO_LARGE', `key must be at most ${MAX_KEY_BYTES} UTF-8 bytes; got at least ${key.length}`)
+    // Lone surrogates would all encode as U+FFFD, so two different keys could share one stored form.
+    if (!key.isWellFormed()) throw new SpillwayError('ERR_KEY_INVALID', 'key must be well-formed UTF-16 (it holds a lone surrogate)')
+    this.length = this.bytes.write(key, 0, 'utf8')
+    if (this.length > MAX_KEY_BYTES) throw new SpillwayError('ERR_KEY_TOO_LARGE', `key must be at most ${MAX_KEY_BYTES} UTF-8 bytes; got ${this.length}`)
+    this.hash = hashKey(this.bytes, 0, this.length)
+    return this
+  }
+
+  /** Takes key bytes as they are (from a record): already checked when first stored. */
+  encodeBytes(key: Uint8Array): this {
+    this.bytes.set(key, 0)
+    this.length = key.byteLength
+    this.hash = hashKey(this.bytes, 0, this.length)
+    return this
+  }
+
+  view(): Uint8Array {
+    return this.bytes.subarray(0, this.length)
+  }
+
+  matches(other: Uint8Array): boolean {
+    const n = this.length
+    if (other.byteLength !== n) return false
+    const bytes = this.bytes
+    for (let i = 0; i < n; i++) if (bytes[i] !== other[i]) return false
+    return true
+  }
+}
+
+/**
+ * The disk tier: the keydir (hash → record location, in typed arrays) over
+ * the journals. The keydir holds only hashes, so every hit is confirmed by
+ * comparing the key stored in the record, and keys whose hashes collide each
+ * keep a slot of their own.
+ */
+export class DiskTier {
+  readonly journals: JournalDir
+  readonly keydir = new Keydir()
+  readonly usage = new JournalUsage()
+  /** The record the last successful `find` confirmed. Its views are valid until the next disk read. */
+  record: StoredRecord | undefined
+
+  constructor(journals: JournalDir) {
+    this.journals = journals
+  }
+
+  /**
+   * The slot whose record holds `key` and has not expired, or -1. An expired
+   * or unreadable record's slot is dropped on the way.
+   */
+  find(key: EncodedKey, now: number): number {
+    const keydir = this.keydir
+    for (let slot = keydir.find(key.hash); slot >= 0; slot = keydir.findNext(key.hash, slot)) {
+      const record = this.journals.readAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
+      if (record === undefined) {
+        // Reported as corrupt by the journals; never served. Forget it and look again.
+        this.dropSlot(slot)
+        return this.find(key, now)
+      }
+      if (!key.matches(record.key)) continue
+      if (record.expiresAt !== 0 && record.expiresAt <= now) {
+        this.dropSlot(slot)
+        return -1
+      }
+      this.record = record
+      return slot
+    }
+    return -1
+  }
+
+  /**
+   * Appends a record for `key` and points its slot (found by the caller, or
+   * -1) at it. Returns the new slot. `callerBytes` is the value's size as the
+   * caller gave it, before compression and tags, for write amplification.
+   */
+  write(key: EncodedKey, slot: number, flags: number, bytes: Uint8Array, expiresAt: number, callerBytes: number): number {
+    const at = this.journals.append(key.view(), bytes, { flags, expiresAt })
+    this.usage.wrote(at.journalId, at.length)
+    this.usage.appendedBytes += at.length
+    this.usage.userBytes += key.length + callerBytes
+    if (slot < 0) return this.keydir.insert(key.hash, at.journalId, at.offset, at.length, expiresAt)
+    this.usage.died(this.keydir.journalId(slot), this.keydir.length(slot))
+    this.keydir.update(slot, at.journalId, at.offset, at.length, expiresAt)
+    return slot
+  }
+
+  /** Appends a record that carries no value of its own (a tombstone or a purge): dead from birth. */
+  writeMarker(key: Uint8Array, flags: number): RecordLocation {
+    const at = this.journals.append(key, new Uint8Array(0), { flags })
+    this.usage.wrote(at.journalId, at.length)
+    this.usage.died(at.journalId, at.length)
+    this.usage.appendedBytes += at.length
+    return at
+  }
+
+  /** The slot whose record has exactly this key, or -1. */
+  #slotHolding(hash: number, key: Uint8Array): number {
+    const keydir = this.keydir
+    for (let slot = keydir.find(hash); slot >= 0; slot = keydir.findNext(hash, slot)) {
+      const record = this.journals.readAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
+      if (record === undefined || sameBytes(record.key, key)) return slot
+    }
+    return -1
+  }
+
+  /**
+   * Re-appends the record in `slot` to the active journal with `flags` added
+   * (a move keeps its write time, expiry and value bytes) and points the slot
+   * there, keeping its hit bit if `keepHit`. Returns the bytes written, or 0
+   * when the record could not be read (reported) and the slot was dropped.
+   */
+  moveSlot(slot: number, flags: number, keepHit: boolean): number {
+    const keydir = this.keydir
+    const record = this.journals.readAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
+    if (record === undefined) {
+      this.dropSlot(slot)
+      return 0
+    }
+    const wasHit = keydir.wasHit(slot)
+    const at = this.journals.append(record.key, record.value,
+      { flags: record.flags | flags, expiresAt: record.expiresAt, writeTime: record.writeTime })
+    this.usage.wrote(at.journalId, at.length)
+    this.usage.appendedBytes += at.length
+    this.usage.died(keydir.journalId(slot), keydir.length(slot))
+    keydir.update(slot, at.journalId, at.offset, at.length, record.expiresAt)
+    if (wasHit && keepHit) keydir.markHit(slot)
+    return at.length
+  }
+
+  /** Forgets a slot, crediting its record's bytes as dead. Slot numbers of others may change. */
+  dropSlot(slot: number): void {
+    this.usage.died(this.keydir.journalId(slot), this.keydir.length(slot))
+    this.keydir.remove(slot)
+  }
+
+  /**
+   * Rebuilds the keydir and the tag index from the journals, oldest first, so
+   * each key ends at its newest record. A slot that shares the record's hash
+   * is confirmed by comparing the keys (one read of a mapped journal), so an
+   * overwrite replaces its key's slot and a colliding key keeps its own.
+   */
+  rebuild(tags: TagIndex, now: number): void {
+    const keydir = this.keydir
+    this.journals.replay((e) => {
+      this.usage.wrote(e.journalId, e.length)
+      // purgeTag writes a tombstone for each entry it invalidates; the purge record itself is a marker.
+      if ((e.flags & FLAG_PURGE) !== 0) {
+        this.usage.died(e.journalId, e.length)
+        return
+      }
+      const hash = hashKey(e.key, 0, e.key.byteLength)
+      const slot = this.#slotHolding(hash, e.key)
+      const gone = (e.flags & FLAG_TOMBSTONE) !== 0 || (e.expiresAt !== 0 && e.expiresAt <= now)
+      if (slot >= 0) {
+        this.usage.died(keydir.journalId(slot), keydir.length(slot))
+        if (gone) keydir.remove(slot)
+        else keydir.update(slot, e.journalId, e.offset, e.length, e.expiresAt)
+      } else if (!gone) {
+        keydir.insert(hash, e.journalId, e.offset, e.length, e.expiresAt)
+      }
+      if (gone) this.usage.died(e.journalId, e.length)
+      if ((e.flags & FLAG_TAGGED) !== 0 || tags.taggedKeys > 0) {
+        const key = Buffer.from(e.key).toString('utf8')
+        tags.set(key, gone || e.tags === undefined ? undefined : decodeTags(e.tags))
+      }
+    })
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+  return true
+}

@@ -1,0 +1,62 @@
+import type { JournalDir } from '../journal/journal-dir.js'
+import type { Durability } from './options.js'
+
+/**
+ * When appends become durable. 'always' resolves a write only after an
+ * msync that covers it; writes that arrive while one msync runs share the
+ * next (group commit), so a burst costs two flushes, not one each.
+ * 'interval' flushes in the background every `intervalMs`: a machine crash
+ * loses at most that window plus one flush. 'none' leaves it to the kernel.
+ */
+export class DurabilityPolicy {
+  readonly mode: Durability
+  #journals: JournalDir
+  #timer: NodeJS.Timeout | undefined
+  #dirty = false
+  #running: Promise<void> | undefined
+  #next: Promise<void> | undefined
+
+  constructor(mode: Durability, intervalMs: number, journals: JournalDir) {
+    this.mode = mode
+    this.#journals = journals
+    if (mode === 'interval') {
+      this.#timer = setInterval(() => {
+        if (this.#dirty) this.flush().catch(() => {})
+      }, intervalMs)
+      this.#timer.unref()
+    }
+  }
+
+  /** Called after each append; resolves when that append is as durable as the mode promises. */
+  afterWrite(): Promise<void> | undefined {
+    this.#dirty = true
+    return this.mode === 'always' ? this.flush() : undefined
+  }
+
+  /** Everything appended before this call is durable when it resolves. */
+  flush(): Promise<void> {
+    if (this.#running === undefined) return this.#start()
+    // One msync is under way and may have started before our write: queue exactly one more after it.
+    this.#next ??= this.#running.then(() => {
+      this.#next = undefined
+      return this.#start()
+    }, () => {
+      this.#next = undefined
+      return this.#start()
+    })
+    return this.#next
+  }
+
+  close(): void {
+    clearInterval(this.#timer)
+  }
+
+  #start(): Promise<void> {
+    this.#dirty = false
+    const run = this.#journals.syncAsync().finally(() => {
+      if (this.#running === run) this.#running = undefined
+    })
+    this.#running = run
+    return run
+  }
+}

@@ -1,0 +1,68 @@
+import { compress, uncompress } from 'snappyjs'
+import { SpillwayError } from '../errors.js'
+import { FLAG_COMPRESSED, FLAG_TAGGED } from '../journal/format.js'
+
+/**
+ * What a value looks like in a record (FORMAT.md §Tag block): the tag block
+ * first when there are tags, then the payload, snappy-compressed when that
+ * makes it smaller. snappyjs, not the native `snappy` package: on this
+ * project's machines the pure-JS one compresses and decompresses faster (see
+ * the closing note of the store issue for the figures).
+ */
+export interface EncodedValue {
+  flags: number
+  bytes: Uint8Array
+}
+
+const MAX_TAG_BLOCK = 0xffff
+
+export function encodeValue(value: Uint8Array, tags: readonly string[] | undefined, compressFrom: number): EncodedValue {
+  let flags = 0
+  let payload = value
+  if (value.byteLength >= compressFrom) {
+    const packed = compress(value)
+    if (packed.byteLength < value.byteLength) {
+      payload = packed
+      flags |= FLAG_COMPRESSED
+    }
+  }
+  if (tags === undefined || tags.length === 0) return { flags, bytes: payload }
+  const block = encodeTags(tags)
+  const bytes = new Uint8Array(2 + block.byteLength + payload.byteLength)
+  new DataView(bytes.buffer).setUint16(0, block.byteLength, true)
+  bytes.set(block, 2)
+  bytes.set(payload, 2 + block.byteLength)
+  return { flags: flags | FLAG_TAGGED, bytes }
+}
+
+/** The caller's bytes back from a stored value, as a Buffer the caller owns. */
+export function decodeValue(stored: Uint8Array, flags: number): Buffer {
+  let payload = stored
+  if ((flags & FLAG_TAGGED) !== 0) {
+    const blockLength = stored[0] | (stored[1] << 8)
+    payload = stored.subarray(2 + blockLength)
+  }
+  if ((flags & FLAG_COMPRESSED) !== 0) {
+    const raw = uncompress(payload)
+    return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
+  }
+  return Buffer.from(payload)
+}
+
+/** Checks tags (non-empty strings with no NUL, the block under 64 KiB) and joins them with NUL. */
+export function encodeTags(tags: readonly string[]): Uint8Array {
+  if (!Array.isArray(tags)) throw new SpillwayError('ERR_VALUE_INVALID', 'tags must be an array of strings')
+  for (const tag of tags) {
+    if (typeof tag !== 'string' || tag.length === 0 || tag.includes('\0') || !tag.isWellFormed()) {
+      throw new SpillwayError('ERR_VALUE_INVALID', `each tag must be a non-empty, well-formed string without NUL; got ${JSON.stringify(tag)}`)
+    }
+  }
+  const block = Buffer.from([...new Set(tags)].join('\0'), 'utf8')
+  if (block.byteLength > MAX_TAG_BLOCK) throw new SpillwayError('ERR_VALUE_TOO_LARGE', `tags must take at most ${MAX_TAG_BLOCK} bytes; got ${block.byteLength}`)
+  return block
+}
+
+/** The tags in a tag block (as hint files and replay hand it over). */
+export function decodeTags(block: Uint8Array): string[] {
+  return Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString('utf8').split('\0')
+}

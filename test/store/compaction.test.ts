@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { openStore } from '../../src/index.js'
+import { BACKENDS } from '../helpers/backends.js'
+import { isValueFor, valueFor } from '../helpers/records.js'
+import { tempDir } from '../helpers/temp-dir.js'
+
+const JOURNAL_BYTES = 64 * 1024
+const KEYS = 1500
+
+for (const backend of BACKENDS) {
+  describe(`compaction (${backend} backend)`, () => {
+    it('lowers the dead ratio and gives back space, keeping every live key intact', async () => {
+      const dir = tempDir('compact')
+      const store = await openStore({ dir, backend, journalBytes: JOURNAL_BYTES, autoCompact: false, compression: false })
+      for (let i = 0; i < KEYS; i++) await store.set(`key-${i}`, valueFor(`key-${i}`, 0, 150))
+      // Overwrite most keys and delete some: the early journals become mostly dead.
+      for (let i = 0; i < KEYS; i++) {
+        if (i % 10 === 0) await store.delete(`key-${i}`)
+        else if (i % 10 < 8) await store.set(`key-${i}`, valueFor(`key-${i}`, 1, 150))
+      }
+      const before = store.stats()
+      const report = await store.compact()
+      const after = store.stats()
+      assert.ok(report.journals.length >= 3, `compacted ${report.journals}`)
+      assert.ok(report.moved > 0)
+      assert.ok(after.disk.deadRatio < before.disk.deadRatio, `dead ratio ${before.disk.deadRatio} -> ${after.disk.deadRatio}`)
+      assert.ok(after.disk.bytes < before.disk.bytes, `disk bytes ${before.disk.bytes} -> ${after.disk.bytes}`)
+      assert.ok(after.writeAmplification > before.writeAmplification, 'moves count as written bytes')
+      const check = async (s: typeof store, when: string) => {
+        for (let i = 0; i < KEYS; i++) {
+          const got = await s.get(`key-${i}`)
+          if (i % 10 === 0) assert.equal(got, undefined, `${when}: key-${i} stays deleted`)
+          else assert.ok(got && isValueFor(`key-${i}`, i % 10 < 8 ? 1 : 0, got), `${when}: key-${i}`)
+        }
+      }
+      await check(store, 'after compaction')
+      await store.close()
+      const reopened = await openStore({ dir, backend, journalBytes: JOURNAL_BYTES, maxHeapBytes: 0 })
+      await check(reopened, 'after reopen')
+      await reopened.close()
+    })
+
+    it('an overwrite or delete racing the compaction wins, now and after a reopen', async () => {
+      const dir = tempDir('race')
+      // compactionSliceMs 0: the compaction yields after every record, so the writes below land in the middle of it.
+      const store = await openStore({ dir, backend, journalBytes: JOURNAL_BYTES, autoCompact: false, compactionSliceMs: 0, compression: false })
+      for (let i = 0; i < KEYS; i++) await store.set(`key-${i}`, valueFor(`key-${i}`, 0, 150))
+      for (let i = 0; i < KEYS; i += 2) await store.set(`key-${i}`, valueFor(`key-${i}`, 1, 150))
+      const compaction = store.compact()
+      for (let i = 1; i < KEYS; i += 2) {
+        if (i % 3 === 0) await store.delete(`key-${i}`)
+        else await store.set(`key-${i}`, valueFor(`key-${i}`, 2, 150))
+      }
+      const report = await compaction
+      assert.ok(report.journals.length > 0)
+      const expected = (i: number) => (i % 2 === 0 ? 1 : i % 3 === 0 ? undefined : 2)
+      const check = async (s: typeof store, when: string) => {
+        for (let i = 0; i < KEYS; i++) {
+          const got = await s.get(`key-${i}`)
+          const seq = expected(i)
+          if (seq === undefined) assert.equal(got, undefined, `${when}: key-${i} deleted during compaction stays deleted`)
+          else assert.ok(got && isValueFor(`key-${i}`, seq, got), `${when}: key-${i} has write ${seq}`)
+        }
+      }
+      await check(store, 'after compaction')
+      await store.close()
+      const reopened = await openStore({ dir, backend, journalBytes: JOURNAL_BYTES, maxHeapBytes: 0 })
+      await check(reopened, 'after reopen')
+      await reopened.close()
+    })
+  })
+}
