@@ -8,6 +8,8 @@ import type { BloomFilter } from '../bloom-filter.js'
 import { ignoreCorruption, RECOVERY_MODES, type CorruptionHandler, type RecoveryMode } from './corruption.js'
 import { alignRecord, bloomFileName, HEADER_BYTES, hintFileName, journalFileName, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES, parseJournalFileName } from './format.js'
 import { Journal } from './journal.js'
+import { MappingPolicy, type MappedJournal } from './mapping-policy.js'
+import { removeDeadWritersTempFiles } from './temp-files.js'
 import { recordLength, type ByteView, type StoredRecord } from './record.js'
 import { SidecarBuilder } from './sidecar-builder.js'
 import { loadBloom, loadSidecars, readHint, visitScanned, writeSidecars, type ReplayEntry } from './sidecars.js'
@@ -49,16 +51,11 @@ export interface AppendFields {
   writeTime?: number
 }
 
-interface Slot {
-  journal: Journal
-  lastRead: number
-  readsSinceSweep: number
+interface Slot extends MappedJournal {
   bloom: BloomFilter | undefined
 }
 
 const DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024
-/** A cold journal read this often between sweeps is worth mapping again. */
-const WARM_AFTER_READS = 32
 
 /**
  * The journals of one directory, as this thread sees them. Appends go to the
@@ -76,10 +73,8 @@ export class JournalDir {
   #recovery: RecoveryMode
   #onCorruption: CorruptionHandler
   #verifyReads: boolean
-  #maxMappedBytes: number
+  #mapping: MappingPolicy
   #now: () => number
-  #tick = 0
-  #sweeper: NodeJS.Timeout | undefined
   #sidecars = new SidecarBuilder()
   #closed = false
 
@@ -88,17 +83,14 @@ export class JournalDir {
     this.dir = dir
     this.journalBytes = checkInteger(thing, 'journalBytes', options.journalBytes ?? DEFAULT_JOURNAL_BYTES, MIN_JOURNAL_BYTES, MAX_JOURNAL_BYTES)
     if (this.journalBytes % HEADER_BYTES !== 0) throw new TypeError(`${thing} options.journalBytes must be a multiple of ${HEADER_BYTES}; got ${this.journalBytes}`)
-    this.#maxMappedBytes = checkLimit(thing, 'maxMappedBytes', options.maxMappedBytes ?? Infinity)
+    const maxMappedBytes = checkLimit(thing, 'maxMappedBytes', options.maxMappedBytes ?? Infinity)
     const coldAfterMs = checkLimit(thing, 'coldAfterMs', options.coldAfterMs ?? 60_000)
     this.#recovery = checkOneOf(thing, 'recovery', options.recovery ?? 'point-in-time', RECOVERY_MODES)
     this.#onCorruption = checkFunction(thing, 'onCorruption', options.onCorruption ?? ignoreCorruption)
     this.#verifyReads = checkBoolean(thing, 'verifyReads', options.verifyReads ?? true)
     this.#now = checkFunction(thing, 'now', options.now ?? Date.now)
     this.#api = options.backend === undefined ? defaultMapping : mappingFor(checkOneOf(thing, 'backend', options.backend, ['mmap', 'pread']))
-    if (coldAfterMs !== Infinity) {
-      this.#sweeper = setInterval(() => this.#sweepIdle(), coldAfterMs)
-      this.#sweeper.unref()
-    }
+    this.#mapping = new MappingPolicy(maxMappedBytes, coldAfterMs, this.#api.name === 'mmap', () => this.#slots.values(), () => this.#active)
   }
 
   /**
@@ -175,11 +167,7 @@ export class JournalDir {
   readAt(journalId: number, offset: number, length: number): StoredRecord | undefined {
     const slot = this.#slots.get(journalId)
     if (slot === undefined) return undefined
-    slot.lastRead = ++this.#tick
-    if (++slot.readsSinceSweep === WARM_AFTER_READS && !slot.journal.mapped && this.#api.name === 'mmap') {
-      slot.journal.makeWarm()
-      this.#enforceMappedBudget()
-    }
+    this.#mapping.noteRead(slot)
     const record = slot.journal.read(offset, length, this.#verifyReads)
     if (record === undefined) this.#onCorruption({ file: slot.journal.file, offset, length, reason: 'corrupt-record' })
     return record
@@ -278,7 +266,7 @@ export class JournalDir {
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    clearInterval(this.#sweeper)
+    this.#mapping.close()
     this.#sidecars.close()
     for (const { journal } of this.#slots.values()) journal.close()
     this.#slots.clear()
@@ -312,7 +300,7 @@ export class JournalDir {
       if (journal.sealed) journal.remapReadOnly()
       else this.#active = journal
     }
-    this.#enforceMappedBudget()
+    this.#mapping.enforceBudget()
   }
 
   /** Opens the journal after the newest one known here, creating it unless another writer already has. */
@@ -330,7 +318,7 @@ export class JournalDir {
   #retire(journal: Journal): void {
     if (this.#active === journal) this.#active = undefined
     journal.remapReadOnly()
-    this.#enforceMappedBudget()
+    this.#mapping.enforceBudget()
     void this.#sidecars.build({ dir: this.dir, id: journal.id, recovery: this.#recovery, backend: this.#api.name }).then((result) => {
       for (const report of result.reports) this.#onCorruption(report)
       const slot = this.#slots.get(journal.id)
@@ -346,42 +334,5 @@ export class JournalDir {
       if (!isSystemError(err)) throw err
       return writeSidecars(undefined, journal.id, view, offsets)
     }
-  }
-
-  #sweepIdle(): void {
-    for (const slot of this.#slots.values()) {
-      if (slot.readsSinceSweep === 0 && slot.journal !== this.#active) slot.journal.makeCold()
-      slot.readsSinceSweep = 0
-    }
-  }
-
-  #enforceMappedBudget(): void {
-    if (this.#maxMappedBytes === Infinity) return
-    const mapped = [...this.#slots.values()].filter((s) => s.journal.mapped && s.journal !== this.#active)
-    let bytes = mapped.reduce((sum, s) => sum + s.journal.limit, 0)
-    mapped.sort((a, b) => a.lastRead - b.lastRead)
-    for (const slot of mapped) {
-      if (bytes <= this.#maxMappedBytes) break
-      slot.journal.makeCold()
-      bytes -= slot.journal.limit
-    }
-  }
-}
-
-/** Journals under construction are linked into place when done; those of dead processes never will be. */
-function removeDeadWritersTempFiles(dir: string, names: string[]): void {
-  for (const name of names) {
-    const m = /^\..*\.(\d+)\.\d+\.tmp$/.exec(name)
-    if (m === null || processIsAlive(Number(m[1]))) continue
-    fs.rmSync(path.join(dir, name), { force: true })
-  }
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return !isSystemError(err, 'ESRCH')
   }
 }
