@@ -30,6 +30,9 @@ export class HintWriter {
   }
 
   add(offset: number, length: number, flags: number, expiresAt: number, key: Uint8Array, tags: Uint8Array | undefined): void {
+    // The grammar: a tag copy exactly when the flags say tagged, so a reader can always find the next entry.
+    if ((flags & FLAG_TAGGED) !== 0) tags ??= new Uint8Array(0)
+    else tags = undefined
     const tagBytes = tags === undefined ? 0 : 2 + tags.byteLength
     this.#reserve(HINT_ENTRY_BYTES + key.byteLength + tagBytes)
     const dv = this.#dv
@@ -111,12 +114,15 @@ export class HintCursor implements HintEntry {
     this.key = bytes.subarray(0, 0)
   }
 
-  /** Moves to the next entry; false when there is none. */
+  /** Moves to the next entry; false when there is none, or the next would run past the file. */
   next(): boolean {
-    if (this.#index === this.count) return false
     const dv = this.#dv
+    // Past the CRC and the count a hint is trusted, but an entry never reads past the bytes.
+    const end = this.#bytes.byteLength - 4
     let at = this.#at
+    if (this.#index === this.count || at + HINT_ENTRY_BYTES > end) return false
     const keyLength = dv.getUint16(at + 18, true)
+    if (at + HINT_ENTRY_BYTES + keyLength > end) return false
     this.offset = dv.getUint32(at, true)
     this.length = dv.getUint32(at + 4, true)
     this.expiresAt = dv.getFloat64(at + 8, true)
@@ -125,6 +131,7 @@ export class HintCursor implements HintEntry {
     at += HINT_ENTRY_BYTES + keyLength
     this.tags = undefined
     if ((this.flags & FLAG_TAGGED) !== 0) {
+      if (at + 2 > end || at + 2 + dv.getUint16(at, true) > end) return false
       const tagsLength = dv.getUint16(at, true)
       this.tags = this.#bytes.subarray(at + 2, at + 2 + tagsLength)
       at += 2 + tagsLength

@@ -11,6 +11,7 @@ import { Journal } from './journal.js'
 import { MappingPolicy, type MappedJournal } from './mapping-policy.js'
 import { removeDeadWritersTempFiles } from './temp-files.js'
 import { recordLength, type ByteView, type StoredRecord } from './record.js'
+import type { ScanResult } from './scanner.js'
 import { SidecarBuilder } from './sidecar-builder.js'
 import { loadBloom, loadSidecars, readHint, visitScanned, writeSidecars, type ReplayEntry } from './sidecars.js'
 
@@ -76,6 +77,8 @@ export class JournalDir {
   #mapping: MappingPolicy
   #now: () => number
   #sidecars = new SidecarBuilder()
+  /** The scan of the active journal made at open, until replay uses it. */
+  #openScan: { journal: Journal; tail: number; damaged: boolean; view: ByteView; result: ScanResult } | undefined
   #closed = false
 
   private constructor(dir: string, options: JournalDirOptions) {
@@ -163,12 +166,16 @@ export class JournalDir {
     return this.readAt(location.journalId, location.offset, location.length)
   }
 
-  /** `read` for callers that keep locations in typed arrays rather than objects. */
-  readAt(journalId: number, offset: number, length: number): StoredRecord | undefined {
+  /**
+   * `read` for callers that keep locations in typed arrays rather than
+   * objects. `verifyCrc: false` skips the CRC for a caller that needs only the
+   * key (a write confirming what it replaces); values are always checked.
+   */
+  readAt(journalId: number, offset: number, length: number, verifyCrc = this.#verifyReads): StoredRecord | undefined {
     const slot = this.#slots.get(journalId)
     if (slot === undefined) return undefined
     this.#mapping.noteRead(slot)
-    const record = slot.journal.read(offset, length, this.#verifyReads)
+    const record = slot.journal.read(offset, length, verifyCrc)
     if (record === undefined) this.#onCorruption({ file: slot.journal.file, offset, length, reason: 'corrupt-record' })
     return record
   }
@@ -188,6 +195,13 @@ export class JournalDir {
     const slot = this.#slots.get(id)
     if (slot === undefined) return
     const journal = slot.journal
+    const opened = this.#openScan
+    if (opened?.journal === journal && opened.tail === journal.tail) {
+      this.#openScan = undefined
+      visitScanned(id, opened.view, opened.result.offsets, visit)
+      if (opened.damaged) this.#retire(journal)
+      return
+    }
     const sealed = journal.sealed && journal !== this.#active
     if (sealed) {
       const loaded = loadSidecars(this.dir, journal, this.#onCorruption, visit)
@@ -301,6 +315,24 @@ export class JournalDir {
       else this.#active = journal
     }
     this.#mapping.enforceBudget()
+    if (this.#active !== undefined) this.#recoverActive(this.#active)
+  }
+
+  /**
+   * Scans the journal that was active when the directory was last used. If
+   * recovery found anything but holes, no record is appended to it again: a
+   * record written after a torn tail or a damaged record would sit where the
+   * next recovery stops (point-in-time) or refuses the journal (tolerate-tail).
+   * The scan is kept for the replay that normally follows the open.
+   */
+  #recoverActive(journal: Journal): void {
+    let damaged = false
+    const scan = journal.scan(this.#recovery, (report) => {
+      if (report.reason !== 'hole') damaged = true
+      this.#onCorruption(report)
+    })
+    this.#openScan = { journal, tail: journal.tail, damaged, ...scan }
+    if (damaged) this.#active = undefined
   }
 
   /** Opens the journal after the newest one known here, creating it unless another writer already has. */

@@ -27,8 +27,8 @@ function build(job: SidecarJob): SidecarResult {
   try {
     for (let tries = 0; ; tries++) {
       const found: CorruptionReport[] = []
-      // Just sealed on this machine: the bytes are in the page cache, and every read checks its CRC anyway.
-      const { view, result } = journal.scan(job.recovery, (r) => found.push(r), false)
+      // CRCs checked: a journal recovered at open may hold a damaged record, and nothing damaged goes into a hint.
+      const { view, result } = journal.scan(job.recovery, (r) => found.push(r))
       if (tries < HOLE_RETRIES && found.some((r) => r.reason === 'hole')) {
         Atomics.wait(sleeper, 0, 0, HOLE_RETRY_MS)
         continue

@@ -24,7 +24,7 @@ export class EncodedKey {
     if (key.length > MAX_KEY_BYTES) throw new SpillwayError('ERR_KEY_TOO_LARGE', `key must be at most ${MAX_KEY_BYTES} UTF-8 bytes; got at least ${key.length}`)
     // Lone surrogates would all encode as U+FFFD, so two different keys could share one stored form.
     if (!key.isWellFormed()) throw new SpillwayError('ERR_KEY_INVALID', 'key must be well-formed UTF-16 (it holds a lone surrogate)')
-    this.length = this.bytes.write(key, 0, 'utf8')
+    this.length = encodeUtf8(key, this.bytes)
     if (this.length > MAX_KEY_BYTES) throw new SpillwayError('ERR_KEY_TOO_LARGE', `key must be at most ${MAX_KEY_BYTES} UTF-8 bytes; got ${this.length}`)
     this.hash = hashKey(this.bytes, 0, this.length)
     return this
@@ -70,16 +70,20 @@ export class DiskTier {
 
   /**
    * The slot whose record holds `key` and has not expired, or -1. An expired
-   * or unreadable record's slot is dropped on the way.
+   * or unreadable record's slot is dropped on the way. `forValue: false` is
+   * for a caller that only needs the slot (a write about to replace it): the
+   * record's CRC is then not checked, since nothing of it is served.
    */
-  find(key: EncodedKey, now: number): number {
+  find(key: EncodedKey, now: number, forValue = true): number {
     const keydir = this.keydir
     for (let slot = keydir.find(key.hash); slot >= 0; slot = keydir.findNext(key.hash, slot)) {
-      const record = this.journals.readAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
+      const record = forValue
+        ? this.journals.readAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
+        : this.journals.readAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot), false)
       if (record === undefined) {
         // Reported as corrupt by the journals; never served. Forget it and look again.
         this.dropSlot(slot)
-        return this.find(key, now)
+        return this.find(key, now, forValue)
       }
       if (!key.matches(record.key)) continue
       if (record.expiresAt !== 0 && record.expiresAt <= now) {
@@ -189,6 +193,17 @@ export class DiskTier {
       }
     })
   }
+}
+
+/** UTF-8 encoding with a loop for ASCII, the common key, which beats a call into the encoder. */
+function encodeUtf8(key: string, into: Buffer): number {
+  const n = key.length
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i)
+    if (c >= 0x80) return into.write(key, 0, 'utf8')
+    into[i] = c
+  }
+  return n
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

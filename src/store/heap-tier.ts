@@ -32,11 +32,15 @@ export class HeapTier {
       : undefined
   }
 
-  /** The live entry for `key`, or undefined; an expired one is dropped on the way. */
-  get(key: string, now: number): HeapEntry | undefined {
+  /**
+   * The live entry for `key`, or undefined; an expired one is dropped on the
+   * way. The clock is asked only about entries that can expire: most hits
+   * never pay for it.
+   */
+  get(key: string, clock: () => number): HeapEntry | undefined {
     const entry = this.#lru?.get(key)
     if (entry === undefined) return undefined
-    if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
+    if (entry.expiresAt !== 0 && entry.expiresAt <= clock()) {
       this.#lru!.delete(key)
       return undefined
     }

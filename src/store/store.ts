@@ -90,24 +90,25 @@ export class Store {
 
   getSync(key: string): Buffer | undefined {
     this.#checkOpen()
-    const now = this.options.now()
-    const cached = typeof key === 'string' ? this.#heap.get(key, now) : undefined
+    const cached = typeof key === 'string' ? this.#heap.get(key, this.options.now) : undefined
     if (cached !== undefined) {
       this.#counters.heapHits++
       return cached.value
     }
     this.#counters.heapMisses++
     const k = this.#key.encode(key)
-    const slot = this.#disk.find(k, now)
+    const slot = this.#disk.find(k, this.options.now())
     if (slot < 0) {
       this.#counters.diskMisses++
       return undefined
     }
     this.#counters.diskHits++
-    this.#disk.keydir.markHit(slot)
+    const keydir = this.#disk.keydir
     const record = this.#disk.record!
     const value = decodeValue(record.value, record.flags)
-    this.#heap.set(key, value, record.expiresAt, false)
+    // Promoted on its second disk read: a key read once does not push a hotter one out of the heap tier.
+    if (keydir.wasHit(slot)) this.#heap.set(key, value, record.expiresAt, false)
+    else keydir.markHit(slot)
     return value
   }
 
@@ -133,7 +134,7 @@ export class Store {
     const now = this.options.now()
     const expiresAt = expiryOf(options.ttl, now)
     const encoded = encodeValue(bytes, options.tags, this.options.compression ? this.options.compressThreshold : Infinity)
-    let slot = this.#disk.find(k, now)
+    let slot = this.#disk.find(k, now, false)
     if (slot < 0 && this.#doorkeeper !== undefined && !this.#doorkeeper.admit(k.hash)) {
       // First sighting: the heap tier only. (A key already on disk is always rewritten there,
       // or the stale disk value would come back once the heap tier dropped this one.)
@@ -146,8 +147,11 @@ export class Store {
     this.#counters.diskWrites++
     this.#heap.set(key, Buffer.from(bytes), expiresAt, false)
     this.#tags.set(key, options.tags)
-    await this.#afterAppend()
-    await this.#durability.afterWrite()
+    // Awaited only when there is something to wait for: most writes finish without a turn of the microtask queue.
+    const backlog = this.#afterAppend()
+    if (backlog !== undefined) await backlog
+    const durable = this.#durability.afterWrite()
+    if (durable !== undefined) await durable
   }
 
   /**
@@ -260,13 +264,12 @@ export class Store {
    * yielding, and the writer waits for it: a loop of writes that never
    * returns to the event loop would otherwise starve it.
    */
-  async #afterAppend(): Promise<void> {
+  #afterAppend(): Promise<unknown> | undefined {
     const active = this.#disk.journals.activeJournalId()
-    if (active !== this.#activeJournal) {
-      this.#activeJournal = active
-      this.#scheduleMaintenance()
-    }
-    if (this.#disk.journals.diskBytes() > this.options.maxDiskBytes) await this.#maintenance
+    if (active === this.#activeJournal) return undefined
+    this.#activeJournal = active
+    this.#scheduleMaintenance()
+    return this.#disk.journals.diskBytes() > this.options.maxDiskBytes ? this.#maintenance : undefined
   }
 
   #scheduleMaintenance(): void {

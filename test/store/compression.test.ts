@@ -9,7 +9,7 @@ const compressible = Buffer.from(JSON.stringify(Array.from({ length: 300 }, (_, 
 describe('compression', () => {
   it('stores compressible values above the threshold compressed, and returns the original bytes', async () => {
     const dir = tempDir('compress')
-    const store = await openStore({ dir, journalBytes: 256 * 1024, maxHeapBytes: 0 })
+    const store = await openStore({ dir, journalBytes: 256 * 1024, maxHeapBytes: 0, compression: true })
     await store.set('json', compressible, { tags: ['t'] })
     assert.ok(store.stats().writeAmplification < 0.5, `stored at ${store.stats().writeAmplification} of its size`)
     assert.deepEqual(await store.get('json'), compressible)
@@ -20,11 +20,11 @@ describe('compression', () => {
     await reopened.close()
   })
 
-  it('keeps values raw when compression would not shrink them, below the threshold, or when off', async () => {
+  it('keeps values raw when compression would not shrink them, below the threshold, or by default', async () => {
     for (const [value, options] of [
-      [randomBytes(8192), {}],
-      [compressible.subarray(0, 1000), {}],
-      [compressible, { compression: false }],
+      [randomBytes(8192), { compression: true }],
+      [compressible.subarray(0, 1000), { compression: true }],
+      [compressible, {}],
     ] as const) {
       const store = await openStore({ dir: tempDir('raw'), journalBytes: 256 * 1024, maxHeapBytes: 0, ...options })
       await store.set('k', value)

@@ -40,7 +40,7 @@ for (const backend of BACKENDS) {
       await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 120 }), fc.boolean(), async (ops, smallHeap) => {
         let now = 1_700_000_000_000
         const dir = tempDir('model')
-        const options = { dir, backend, journalBytes: 64 * 1024, maxDiskBytes: Infinity, maxHeapBytes: smallHeap ? 0 : 1 << 20, now: () => now, compressThreshold: 512 }
+        const options = { dir, backend, journalBytes: 64 * 1024, maxDiskBytes: Infinity, maxHeapBytes: smallHeap ? 0 : 1 << 20, now: () => now, compression: true, compressThreshold: 512 }
         const model = new Map<string, ModelEntry>()
         const live = (k: string) => {
           const e = model.get(k)
