@@ -167,9 +167,10 @@ function sync(buffer: ArrayBuffer, offset: number, length: number, wait: boolean
   const region = regionOf(buffer)
   const [off, len] = checkRange(buffer, offset, length)
   checkBool(wait, 'wait')
-  if (!region.writable) return
   try {
-    writeBack(region, buffer, off, len)
+    // A read-only "mapping" has nothing to write back, but what was written before it was remapped
+    // read-only (a sealed journal) must still reach the disk when asked to.
+    if (region.writable) writeBack(region, buffer, off, len)
     if (wait) fs.fdatasyncSync(region.fd)
   } catch (err) {
     throw asSyscall(err, 'msync')
@@ -179,11 +180,10 @@ function sync(buffer: ArrayBuffer, offset: number, length: number, wait: boolean
 async function syncAsync(buffer: ArrayBuffer, offset: number, length: number): Promise<void> {
   const region = regionOf(buffer)
   const [off, len] = checkRange(buffer, offset, length)
-  if (!region.writable) return
   // Snapshot first: unmap() may detach the buffer while the write is queued.
-  const copy = new Uint8Array(buffer.slice(off, off + len))
+  const copy = region.writable ? new Uint8Array(buffer.slice(off, off + len)) : new Uint8Array(0)
   try {
-    for (let done = 0; done < len;) {
+    for (let done = 0; done < copy.byteLength;) {
       done += (await writeAsync(region.fd, copy, done, len - done, off + done)).bytesWritten
     }
     await fdatasyncAsync(region.fd)

@@ -204,17 +204,20 @@ export class Journal {
     const to = this.#dirtyTo
     this.#dirtyFrom = Infinity
     this.#dirtyTo = 0
-    await this.#api.syncAsync(buffer, from, to - from)
-    await this.#api.syncAsync(buffer, 0, HEADER_BYTES)
+    // Both started at once: the journal may be sealed and remapped while they run, and a
+    // flush started before that must still complete (each pins its mapping until done).
+    await Promise.all([this.#api.syncAsync(buffer, from, to - from), this.#api.syncAsync(buffer, 0, HEADER_BYTES)])
   }
 
-  /** After sealing: drop write access and tell the kernel reads will be random. */
+  /**
+   * After sealing: map read-only and tell the kernel reads will be random. The
+   * file descriptor stays: a flush still under way writes through it, and a
+   * closed descriptor's number can be reused by another file at once.
+   */
   remapReadOnly(): void {
     if (!this.#writable) return
     this.#unmap()
     this.#writable = false
-    fs.closeSync(this.#fd)
-    this.#fd = fs.openSync(this.file, 'r')
     this.#map()
   }
 

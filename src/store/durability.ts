@@ -15,10 +15,13 @@ export class DurabilityPolicy {
   #dirty = false
   #running: Promise<void> | undefined
   #next: Promise<void> | undefined
+  #intervalMs: number
+  #lastFlush = performance.now()
 
   constructor(mode: Durability, intervalMs: number, journals: JournalDir) {
     this.mode = mode
     this.#journals = journals
+    this.#intervalMs = intervalMs
     if (mode === 'interval') {
       this.#timer = setInterval(() => {
         if (this.#dirty) this.flush().catch(() => {})
@@ -27,10 +30,27 @@ export class DurabilityPolicy {
     }
   }
 
-  /** Called after each append; resolves when that append is as durable as the mode promises. */
+  /**
+   * Called after each append; resolves when that append is as durable as the
+   * mode promises. In 'interval' mode a write that finds a flush overdue
+   * starts one: a writer that never yields to the event loop would otherwise
+   * starve the timer. Such a writer also never lets a started flush settle,
+   * so once a flush is two intervals overdue it flushes synchronously.
+   */
   afterWrite(): Promise<void> | undefined {
     this.#dirty = true
-    return this.mode === 'always' ? this.flush() : undefined
+    if (this.mode === 'always') return this.flush()
+    if (this.mode !== 'interval') return undefined
+    const overdue = performance.now() - this.#lastFlush
+    if (overdue < this.#intervalMs) return undefined
+    if (this.#running === undefined) {
+      this.flush().catch(() => {})
+    } else if (overdue >= 2 * this.#intervalMs) {
+      this.#journals.sync()
+      this.#dirty = false
+      this.#lastFlush = performance.now()
+    }
+    return undefined
   }
 
   /** Everything appended before this call is durable when it resolves. */
@@ -53,6 +73,7 @@ export class DurabilityPolicy {
 
   #start(): Promise<void> {
     this.#dirty = false
+    this.#lastFlush = performance.now()
     const run = this.#journals.syncAsync().finally(() => {
       if (this.#running === run) this.#running = undefined
     })

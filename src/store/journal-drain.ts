@@ -73,6 +73,9 @@ export async function drainJournal(disk: DiskTier, journalId: number, plan: Drai
     report.written += disk.writeMarker(bytes, FLAG_TOMBSTONE).length
     report.carried++
   }
+  // The copies must be durable before the only other copy goes: a crash in between would lose both.
+  await disk.journals.syncAsync()
+  if (disk.journals.journal(journalId) === undefined) return undefined
   disk.usage.forget(journalId)
   await disk.journals.removeJournal(journalId)
   return report
