@@ -19,6 +19,7 @@ import vm from 'node:vm'
 import { Keydir } from '../src/keydir.js'
 import { hashKey } from '../src/key-hash.js'
 import { medianOf, medianRate, report, type Row } from './lib/harness.js'
+import { seededRandom } from '../test/helpers/seeded-random.js'
 
 const KEYS = 1_000_000
 const RUNS = 5
@@ -39,16 +40,6 @@ async function memoryInUse(): Promise<number> {
   return heapUsed + external
 }
 
-/** A seeded PRNG, so every run benchmarks the same order. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
 
 function hashesOf(prefix: string, count: number): Uint32Array {
   const encoder = new TextEncoder()
@@ -62,7 +53,7 @@ function hashesOf(prefix: string, count: number): Uint32Array {
 }
 
 function shuffled(values: Uint32Array, seed: number): Uint32Array {
-  const random = mulberry32(seed)
+  const random = seededRandom(seed)
   const out = values.slice()
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1))
@@ -191,7 +182,7 @@ map = undefined
 /** The most bytes a key the table itself held at any size from 100k to 2M keys: growth steps included. */
 function worstTableBytesPerKey(): number {
   const growing = new Keydir()
-  const random = mulberry32(3)
+  const random = seededRandom(3)
   let worst = 0
   for (let i = 0; i < 2_000_000; i++) {
     growing.insert(Math.floor(random() * 2 ** 32), 1, 0, 1, 0)

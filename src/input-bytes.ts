@@ -6,21 +6,35 @@ import { MAX_KEY_BYTES } from './journal/format.js'
  * disk. The key itself is encoded later, straight into the journal.
  */
 export function keyByteLength(key: unknown): number {
-  if (typeof key === 'string') {
-    if (key.length === 0) throw new SpillwayError('ERR_KEY_INVALID', 'key must be a non-empty string; got an empty string')
-    if (key.length > MAX_KEY_BYTES) throw keyTooLarge(key.length, true)
-    // Lone surrogates would all encode as U+FFFD, so two different keys could share one stored form.
-    if (!key.isWellFormed()) throw new SpillwayError('ERR_KEY_INVALID', 'key must be well-formed UTF-16 (it holds a lone surrogate)')
-    const n = Buffer.byteLength(key, 'utf8')
-    if (n > MAX_KEY_BYTES) throw keyTooLarge(n, false)
-    return n
-  }
   if (key instanceof Uint8Array) {
     if (key.byteLength === 0) throw new SpillwayError('ERR_KEY_INVALID', 'key must not be empty')
-    if (key.byteLength > MAX_KEY_BYTES) throw keyTooLarge(key.byteLength, false)
-    return key.byteLength
+    return checkEncodedKeyLength(key.byteLength)
   }
-  throw new SpillwayError('ERR_KEY_INVALID', `key must be a string; got ${key === null ? 'null' : typeof key}`)
+  checkKeyString(key)
+  return checkEncodedKeyLength(Buffer.byteLength(key, 'utf8'))
+}
+
+/**
+ * The checks a string key passes before it is encoded: not empty, not
+ * certainly too long, well-formed. Throws ERR_KEY_INVALID or
+ * ERR_KEY_TOO_LARGE; anything that is not a string gets ERR_KEY_INVALID.
+ */
+export function checkKeyString(key: unknown): asserts key is string {
+  if (typeof key !== 'string') throw notAString(key)
+  if (key.length === 0) throw new SpillwayError('ERR_KEY_INVALID', 'key must be a non-empty string; got an empty string')
+  if (key.length > MAX_KEY_BYTES) throw keyTooLarge(key.length, true)
+  // Lone surrogates would all encode as U+FFFD, so two different keys could share one stored form.
+  if (!key.isWellFormed()) throw new SpillwayError('ERR_KEY_INVALID', 'key must be well-formed UTF-16 (it holds a lone surrogate)')
+}
+
+/** A key's UTF-8 length, checked against the limit. */
+export function checkEncodedKeyLength(bytes: number): number {
+  if (bytes > MAX_KEY_BYTES) throw keyTooLarge(bytes, false)
+  return bytes
+}
+
+function notAString(key: unknown): SpillwayError {
+  return new SpillwayError('ERR_KEY_INVALID', `key must be a string; got ${key === null ? 'null' : typeof key}`)
 }
 
 function keyTooLarge(bytes: number, atLeast: boolean): SpillwayError {

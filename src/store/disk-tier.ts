@@ -1,4 +1,4 @@
-import { SpillwayError } from '../errors.js'
+import { checkEncodedKeyLength, checkKeyString } from '../input-bytes.js'
 import { FLAG_PURGE, FLAG_TAGGED, FLAG_TOMBSTONE, MAX_KEY_BYTES } from '../journal/format.js'
 import type { JournalDir, RecordLocation, StoredRecord } from '../journal/journal-dir.js'
 import { hashKey } from '../key-hash.js'
@@ -19,13 +19,8 @@ export class EncodedKey {
 
   /** Checks `key` and encodes it; throws ERR_KEY_INVALID or ERR_KEY_TOO_LARGE. */
   encode(key: unknown): this {
-    if (typeof key !== 'string') throw new SpillwayError('ERR_KEY_INVALID', `key must be a string; got ${key === null ? 'null' : typeof key}`)
-    if (key.length === 0) throw new SpillwayError('ERR_KEY_INVALID', 'key must be a non-empty string; got an empty string')
-    if (key.length > MAX_KEY_BYTES) throw new SpillwayError('ERR_KEY_TOO_LARGE', `key must be at most ${MAX_KEY_BYTES} UTF-8 bytes; got at least ${key.length}`)
-    // Lone surrogates would all encode as U+FFFD, so two different keys could share one stored form.
-    if (!key.isWellFormed()) throw new SpillwayError('ERR_KEY_INVALID', 'key must be well-formed UTF-16 (it holds a lone surrogate)')
-    this.length = encodeUtf8(key, this.bytes)
-    if (this.length > MAX_KEY_BYTES) throw new SpillwayError('ERR_KEY_TOO_LARGE', `key must be at most ${MAX_KEY_BYTES} UTF-8 bytes; got ${this.length}`)
+    checkKeyString(key)
+    this.length = checkEncodedKeyLength(encodeUtf8(key, this.bytes))
     this.hash = hashKey(this.bytes, 0, this.length)
     return this
   }

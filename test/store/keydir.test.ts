@@ -2,17 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { Keydir } from '../../src/keydir.js'
 import { mix32 } from '../../src/key-hash.js'
+import { seededRandom } from '../helpers/seeded-random.js'
 
-/** A small seeded PRNG, so a failing random test can be replayed from its seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
 
 const randomU32 = (random: () => number): number => Math.floor(random() * 2 ** 32)
 
@@ -84,7 +75,7 @@ describe('Keydir round trips', () => {
 
   it('clear empties the table and keeps its capacity', () => {
     const keydir = new Keydir({ initialCapacity: 16 })
-    const hashes = fillRandom(keydir, 1000, mulberry32(1))
+    const hashes = fillRandom(keydir, 1000, seededRandom(1))
     const capacity = keydir.capacity
     keydir.clear()
     assert.equal(keydir.size, 0)
@@ -102,7 +93,7 @@ describe('Keydir entries that share a hash', () => {
   for (const hash of [0, 0x12345678, 0xffffffff]) {
     it(`finds all 500 entries with hash ${hash.toString(16)} through find and findNext, before and after removing one`, () => {
       const keydir = new Keydir({ initialCapacity: 8 })
-      const random = mulberry32(hash)
+      const random = seededRandom(hash)
       // Neighbours with other hashes interleave with the flood and, for the
       // extreme hashes, make its run wrap round the end of the table.
       for (let i = 0; i < 500; i++) {
@@ -127,7 +118,7 @@ describe('Keydir entries that share a hash', () => {
   }
 
   it('stays exact when one hash fills most of the table (runs longer than half of it)', () => {
-    const random = mulberry32(21)
+    const random = seededRandom(21)
     const keydir = new Keydir({ initialCapacity: 1000, maxLoad: 0.95 })
     const flood = 0xf0000000
     const hashes: number[] = []
@@ -161,7 +152,7 @@ describe('Keydir entries that share a hash', () => {
 describe('Keydir growth', () => {
   it('keeps every entry while growing from 8 slots to 200k entries', () => {
     const keydir = new Keydir({ initialCapacity: 8 })
-    const hashes = fillRandom(keydir, 200_000, mulberry32(42))
+    const hashes = fillRandom(keydir, 200_000, seededRandom(42))
     assert.equal(keydir.size, 200_000)
     assert.ok(keydir.capacity >= 200_000 / 0.85)
     for (let i = 0; i < hashes.length; i++) {
@@ -174,18 +165,18 @@ describe('Keydir growth', () => {
 
   it('keeps hit flags and expiry hints through a rehash', () => {
     const keydir = new Keydir({ initialCapacity: 8 })
-    const hashes = fillRandom(keydir, 64, mulberry32(7))
+    const hashes = fillRandom(keydir, 64, seededRandom(7))
     for (let i = 0; i < 64; i += 2) keydir.markHit(locate(keydir, hashes[i], i * 8))
     const withExpiry = keydir.insert(123, 1, 8 * 64, 1, 1_700_000_000_500)
     assert.equal(keydir.wasHit(withExpiry), false)
-    fillRandom(keydir, 1000, mulberry32(8))
+    fillRandom(keydir, 1000, seededRandom(8))
     for (let i = 0; i < 64; i++) assert.equal(keydir.wasHit(locate(keydir, hashes[i], i * 8)), i % 2 === 0)
     assert.equal(keydir.expiresAt(locate(keydir, 123, 8 * 64)), 1_700_000_001_000)
   })
 
   it('stays within 32 bytes a key at every size from 10k to 1M keys', () => {
     const keydir = new Keydir()
-    const random = mulberry32(3)
+    const random = seededRandom(3)
     let worst = 0
     for (let i = 0; i < 1_000_000; i++) {
       keydir.insert(randomU32(random), 1, 0, 1, 0)
@@ -206,7 +197,7 @@ describe('Keydir growth', () => {
 
 describe('Keydir backward-shift deletion', () => {
   it('after removing half at random, finds every entry left and none of those removed', () => {
-    const random = mulberry32(99)
+    const random = seededRandom(99)
     const keydir = new Keydir()
     const count = 100_000
     const hashes = fillRandom(keydir, count, random)
@@ -227,7 +218,7 @@ describe('Keydir backward-shift deletion', () => {
   })
 
   it('keeps short probes at the highest load: misses stop early in Robin Hood order', () => {
-    const random = mulberry32(5)
+    const random = seededRandom(5)
     const keydir = new Keydir({ initialCapacity: Math.ceil(100_000 / 0.85) + 1 })
     const hashes = fillRandom(keydir, 100_000, random)
     assert.ok(keydir.size / keydir.capacity > 0.84)
@@ -286,7 +277,7 @@ describe('Keydir expiry hint', () => {
   })
 
   it('is never earlier than the expiry it stands for, nor a second or more later', () => {
-    const random = mulberry32(11)
+    const random = seededRandom(11)
     const keydir = new Keydir()
     const slot = keydir.insert(1, 1, 0, 1, 0)
     for (let i = 0; i < 100_000; i++) {
@@ -309,7 +300,7 @@ describe('Keydir expiry hint', () => {
 describe('Keydir removeWhere', () => {
   it('removes exactly the matching entries in a full table whose runs wrap round the end', () => {
     for (let trial = 0; trial < 300; trial++) {
-      const random = mulberry32(1000 + trial)
+      const random = seededRandom(1000 + trial)
       const keydir = new Keydir({ initialCapacity: 64, maxLoad: 0.95 })
       const hashes: number[] = []
       // 60 of 64 slots; most hashes in the top quarter of the range (homes
@@ -343,7 +334,7 @@ describe('Keydir removeWhere', () => {
   it('returns 0 on an empty table without calling its predicate, and can remove everything', () => {
     const keydir = new Keydir()
     assert.equal(keydir.removeWhere(() => assert.fail('called')), 0)
-    const hashes = fillRandom(keydir, 5000, mulberry32(12))
+    const hashes = fillRandom(keydir, 5000, seededRandom(12))
     assert.equal(keydir.removeWhere(() => true), 5000)
     assert.equal(keydir.size, 0)
     for (const hash of hashes) assert.equal(keydir.find(hash), -1)
@@ -351,7 +342,7 @@ describe('Keydir removeWhere', () => {
 
   it('leaves a whole table when its predicate throws', () => {
     const keydir = new Keydir({ initialCapacity: 64, maxLoad: 0.95 })
-    const hashes = fillRandom(keydir, 60, mulberry32(13))
+    const hashes = fillRandom(keydir, 60, seededRandom(13))
     let calls = 0
     assert.throws(() => keydir.removeWhere(() => {
       if (++calls === 40) throw new Error('boom')
@@ -390,7 +381,7 @@ interface Expected {
 }
 
 function runModel(seed: number, operations: number): void {
-  const random = mulberry32(seed)
+  const random = seededRandom(seed)
   const keydir = new Keydir({ initialCapacity: 1 + Math.floor(random() * 32), maxLoad: 0.5 + random() * 0.45 })
   const model = new Map<number, Expected>()
   const live: number[] = []
