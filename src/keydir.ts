@@ -19,7 +19,7 @@
  *   looks it up first);
  * - entries with one hash are adjacent, so `findNext` looks at one slot;
  * - deletion is a backward shift (no tombstones, so probes never lengthen
- *   with churn), and `removeWhere` is a single compaction sweep.
+ *   with churn).
  * The price is that an insert shifts the rest of its run one slot forward.
  *
  * Capacity is any integer, not a power of two, and grows by GROWTH_FACTOR:
@@ -280,75 +280,10 @@ export class Keydir {
     }
   }
 
-  /**
-   * Removes every entry for which shouldRemove(slot) is true, in one pass,
-   * safe against the backward shift; returns how many. shouldRemove is called
-   * once per live entry and should look only at the slot it is given (others
-   * may be mid-move); it may not insert or remove. If it throws, the entries
-   * not yet asked about are kept and the table stays whole.
-   */
-  removeWhere(shouldRemove: (slot: number) => boolean): number {
-    if (this.#size === 0) return 0
-    const journalIds = this.#journalIds
-    const capacity = this.#capacity
-    // Sweep from just after an empty slot: no run crosses it, so every
-    // entry's home is at or after the start of the sweep. Positions count
-    // on past the end of the table (position p is slot p mod capacity).
-    let empty = 0
-    while (journalIds[empty] !== EMPTY) empty++
-    const end = empty + capacity
-    let position = empty + 1
-    let nextFree = position
-    let removed = 0
-    try {
-      for (; position < end; position++) {
-        const slot = position < capacity ? position : position - capacity
-        if (journalIds[slot] === EMPTY) continue
-        if (shouldRemove(slot)) {
-          journalIds[slot] = EMPTY
-          removed++
-        } else {
-          nextFree = this.#settle(slot, position, nextFree)
-        }
-      }
-    } finally {
-      // Reached only with positions left if shouldRemove threw: keep the
-      // rest, but still close the gaps behind them so they can be found.
-      for (; position < end; position++) {
-        const slot = position < capacity ? position : position - capacity
-        if (journalIds[slot] !== EMPTY) nextFree = this.#settle(slot, position, nextFree)
-      }
-      this.#size -= removed
-    }
-    return removed
-  }
-
   /** Empties the table and keeps its capacity, so refilling it does not rehash. */
   clear(): void {
     this.#journalIds.fill(EMPTY)
     this.#size = 0
-  }
-
-  /**
-   * removeWhere's compaction step: the kept entry at `position` moves back to
-   * its home or to the first free position after the entries kept before it,
-   * whichever is later. Kept entries stay in order, so this rebuilds exactly
-   * the Robin Hood layout of what is left. Returns the next free position.
-   */
-  #settle(slot: number, position: number, nextFree: number): number {
-    let distance = slot - homeSlot(this.#hashes[slot], this.#scale)
-    if (distance < 0) distance += this.#capacity
-    const target = Math.max(position - distance, nextFree)
-    if (target !== position) {
-      const to = target < this.#capacity ? target : target - this.#capacity
-      this.#hashes[to] = this.#hashes[slot]
-      this.#journalIds[to] = this.#journalIds[slot]
-      this.#offsets[to] = this.#offsets[slot]
-      this.#lengths[to] = this.#lengths[slot]
-      this.#expiries[to] = this.#expiries[slot]
-      this.#journalIds[slot] = EMPTY
-    }
-    return target + 1
   }
 
   /** Writes an entry at its Robin Hood place, shifting the rest of the run forward. The caller counts it in size. */
