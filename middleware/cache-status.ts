@@ -1,0 +1,29 @@
+/**
+ * The Cache-Status response header (RFC 9211): how this cache handled the
+ * request, as `spillway; hit; ttl=12` or `spillway; fwd=miss; stored`.
+ */
+export type Forward = 'bypass' | 'method' | 'uri-miss' | 'vary-miss' | 'miss' | 'request' | 'stale'
+
+export interface CacheStatus {
+  hit?: boolean
+  fwd?: Forward
+  /** Status of the forwarded response. */
+  fwdStatus?: number
+  /** Seconds of freshness left (negative when stale). */
+  ttl?: number
+  stored?: boolean
+  collapsed?: boolean
+  detail?: string
+}
+
+export function formatCacheStatus(name: string, status: CacheStatus): string {
+  const parts = [name]
+  if (status.hit === true) parts.push('hit')
+  if (status.fwd !== undefined) parts.push(`fwd=${status.fwd}`)
+  if (status.fwdStatus !== undefined) parts.push(`fwd-status=${status.fwdStatus}`)
+  if (status.ttl !== undefined) parts.push(`ttl=${Math.round(status.ttl)}`)
+  if (status.stored === true) parts.push('stored')
+  if (status.collapsed === true) parts.push('collapsed')
+  if (status.detail !== undefined) parts.push(`detail=${JSON.stringify(status.detail)}`)
+  return parts.join('; ')
+}

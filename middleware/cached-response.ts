@@ -1,0 +1,51 @@
+import type { CachePolicyObject } from 'http-cache-semantics'
+
+/**
+ * A response as the cache keeps it, one store entry per variant:
+ *   u32 LE length of the JSON head | JSON head | body bytes
+ * The head holds what serving and revalidating need; the body follows
+ * unchanged, so a hit copies it once.
+ */
+export interface CachedHead {
+  /** Entry layout version: a different one is treated as a miss, never misread. */
+  v: 1
+  status: number
+  headers: Record<string, string | string[]>
+  /** http-cache-semantics' CachePolicy.toObject(): freshness, validators, Vary. */
+  policy: CachePolicyObject
+  /** Milliseconds since the epoch when the response was stored. */
+  storedAt: number
+  /** stale-while-revalidate and stale-if-error windows, in seconds, kept beyond freshness. */
+  swr: number
+  sie: number
+  /** Set (with status 0 and no body) on a URL's entry whose responses vary: the request fields that pick a variant. */
+  vary?: string[]
+}
+
+export interface CachedResponse {
+  head: CachedHead
+  body: Buffer
+}
+
+export function encodeCachedResponse(head: CachedHead, body: Buffer): Buffer {
+  const json = Buffer.from(JSON.stringify(head), 'utf8')
+  const out = Buffer.allocUnsafe(4 + json.byteLength + body.byteLength)
+  out.writeUInt32LE(json.byteLength, 0)
+  json.copy(out, 4)
+  body.copy(out, 4 + json.byteLength)
+  return out
+}
+
+/** The cached response in `bytes`, or undefined when they are not one this version wrote. */
+export function decodeCachedResponse(bytes: Buffer): CachedResponse | undefined {
+  if (bytes.byteLength < 4) return undefined
+  const length = bytes.readUInt32LE(0)
+  if (4 + length > bytes.byteLength) return undefined
+  try {
+    const head = JSON.parse(bytes.toString('utf8', 4, 4 + length)) as CachedHead
+    if (head?.v !== 1 || typeof head.status !== 'number' || typeof head.headers !== 'object') return undefined
+    return { head, body: bytes.subarray(4 + length) }
+  } catch {
+    return undefined
+  }
+}

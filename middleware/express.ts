@@ -1,0 +1,9 @@
+/**
+ * `spillway/express`: HTTP response caching for Express 4 and 5 and Connect.
+ *
+ *   import { httpCache } from 'spillway/express'
+ *   app.use(httpCache({ dir: './.cache/http' }))
+ */
+export { httpCache } from './http-cache.js'
+export type { HttpCacheMiddleware, HttpCacheStats } from './http-cache.js'
+export type { HttpCacheOptions } from './options.js'

@@ -1,0 +1,267 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import createDebug from 'debug'
+import CachePolicy from 'http-cache-semantics'
+import { openStore, type Store } from '../src/index.js'
+import { defaultKey, type CacheRequest } from './cache-key.js'
+import { decodeCachedResponse, encodeCachedResponse, type CachedHead } from './cached-response.js'
+import { formatCacheStatus, type CacheStatus } from './cache-status.js'
+import { resolveHttpCacheOptions, type HttpCacheOptions } from './options.js'
+import { teeResponse, type TeedResponse } from './response-tee.js'
+import { serveCached } from './serve-cached.js'
+import { acceptsCoding, variantKey, varyFields } from './vary.js'
+
+const debug = createDebug('spillway:http')
+
+type Next = (err?: unknown) => void
+export type HttpCacheMiddleware = ((req: IncomingMessage, res: ServerResponse, next: Next) => void) & {
+  /** Invalidates a URL (a path like '/a?b=1', resolved against `host`) or a cache key, with all its variants. */
+  purge(urlOrKey: string, host?: string): Promise<number>
+  /** Invalidates every cached URL whose key starts with `prefix` (host + path). */
+  purgePrefix(prefix: string): Promise<number>
+  /** Invalidates every response tagged `tag` (Surrogate-Key, Cache-Tag or res.locals.cacheTags). */
+  purgeTag(tag: string): Promise<number>
+  stats(): HttpCacheStats
+  /** Closes the store if the middleware opened it. */
+  close(): Promise<void>
+}
+
+export interface HttpCacheStats {
+  hits: number
+  misses: number
+  stale: number
+  bypasses: number
+  coalesced: number
+  stored: number
+  storedBytes: number
+  errors: number
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'DELETE', 'PATCH'])
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']
+const PREFIX = 'http:'
+
+/**
+ * RFC 9111 shared-cache middleware for Express and Connect, over a spillway
+ * store. The storing and freshness decisions are http-cache-semantics'; this
+ * file adds keys and variants, the response tee, serving (304, HEAD, Range),
+ * request coalescing, invalidation and Cache-Status. A cache problem never
+ * fails a request: it passes through with a `debug` reason.
+ */
+export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
+  const opts = resolveHttpCacheOptions(options)
+  const clock = opts.now ?? Date.now
+  // http-cache-semantics reads the time through now() (untyped, but part of its class):
+  // the store's injected clock then governs both.
+  class Policy extends CachePolicy {
+    now(): number {
+      return clock()
+    }
+  }
+  const ownsStore = opts.store === undefined
+  let store: Store | undefined = opts.store
+  const opening = store === undefined ? openStore({ ...opts, dir: opts.dir! }) : Promise.resolve(store)
+  opening.then((s) => { store = s }, (err) => debug('store failed to open, every request passes through: %s', err))
+  const inflight = new Map<string, Promise<void>>()
+  const stats: HttpCacheStats = { hits: 0, misses: 0, stale: 0, bypasses: 0, coalesced: 0, stored: 0, storedBytes: 0, errors: 0 }
+  const keyOf = (req: CacheRequest) => (opts.key ?? ((r: CacheRequest) => defaultKey(r, opts)))(req)
+  const policyRequest = (req: IncomingMessage, key: string) => ({ method: 'GET', url: key, headers: req.headers })
+
+  async function lookup(s: Store, key: string, req: IncomingMessage): Promise<{ head: CachedHead; body: Buffer } | 'uri-miss' | 'vary-miss'> {
+    const first = await s.get(PREFIX + key)
+    const entry = first === undefined ? undefined : decodeCachedResponse(first)
+    if (entry === undefined) return 'uri-miss'
+    if (entry.head.status !== 0) return entry
+    const variant = await s.get(PREFIX + variantKey(key, entry.head.vary ?? [], req.headers))
+    return (variant === undefined ? undefined : decodeCachedResponse(variant)) ?? 'vary-miss'
+  }
+
+  function forward(res: ServerResponse, next: Next, status: CacheStatus): void {
+    if (!res.headersSent) res.setHeader('cache-status', formatCacheStatus(opts.cacheStatusName, status))
+    next()
+  }
+
+  /** Decides from the response as it went out whether to keep it, and keeps it. */
+  async function store_(s: Store, req: IncomingMessage, res: ServerResponse, key: string, teed: TeedResponse): Promise<void> {
+    if (teed.outcome !== 'finished' || teed.body === undefined) return debug('not stored %s: %s', key, teed.outcome === 'aborted' ? 'aborted' : 'over maxEntryBytes')
+    if (opts.statuses !== undefined && !opts.statuses.includes(teed.status)) return debug('not stored %s: status %d', key, teed.status)
+    const headers = storableHeaders(teed.headers)
+    if (headers['set-cookie'] !== undefined && !opts.allowSetCookie) return debug('not stored %s: Set-Cookie', key)
+    const fields = varyFields(single(headers.vary))
+    if (fields === '*') return debug('not stored %s: Vary: *', key)
+    const forcedTtl = opts.ttlByStatus[teed.status] ?? opts.ttl
+    const explicit = hasExplicitFreshness(headers)
+    const policyHeaders = forcedTtl > 0 && (opts.overrideCacheControl || !explicit)
+      ? { ...headers, 'cache-control': `s-maxage=${Math.ceil(forcedTtl / 1000)}`, expires: undefined } : headers
+    const policy = new Policy(policyRequest(req, key), { status: teed.status, headers: policyHeaders as CachePolicy.Headers },
+      { shared: !opts.private, cacheHeuristic: opts.heuristic ? 0.1 : 0, ignoreCargoCult: false })
+    if (!policy.storable()) return debug('not stored %s: not storable per RFC 9111 (status %d, cache-control %s)', key, teed.status, headers['cache-control'])
+    const ttl = policy.timeToLive()
+    if (ttl <= 0) return debug('not stored %s: no freshness', key)
+    const tags = [`url:${key}`, ...tagsOf(headers, opts.tagHeader), ...localTags(res)]
+    const head: CachedHead = { v: 1, status: teed.status, headers, policy: policy.toObject(), storedAt: clock(), swr: 0, sie: 0 }
+    if (fields.length > 0) {
+      const marker: CachedHead = { ...head, status: 0, headers: {}, vary: fields }
+      await s.set(PREFIX + key, encodeCachedResponse(marker, Buffer.alloc(0)), { ttl, tags: [`url:${key}`] })
+    }
+    const entry = encodeCachedResponse(head, teed.body)
+    await s.set(PREFIX + variantKey(key, fields, req.headers), entry, { ttl, tags })
+    stats.stored++
+    stats.storedBytes += entry.byteLength
+  }
+
+  async function invalidateAfterUnsafe(s: Store, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const teed = await new Promise<number>((resolve) => res.once('finish', () => resolve(res.statusCode)))
+    if (teed >= 400) return
+    const host = (req.headers.host ?? '').toLowerCase()
+    await s.purgeTag(`url:${keyOf(req)}`)
+    for (const name of ['location', 'content-location']) {
+      const target = sameOriginPath(single(res.getHeader(name) as string | string[] | undefined), host)
+      if (target !== undefined) await s.purgeTag(`url:${host}${target}`)
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, next: Next): Promise<void> {
+    const s = store
+    const method = req.method ?? 'GET'
+    if (s === undefined) return forward(res, next, { fwd: 'bypass', detail: 'store not ready' })
+    if (UNSAFE.has(method)) {
+      invalidateAfterUnsafe(s, req, res).catch((err) => debug('invalidation failed: %s', err))
+      return forward(res, next, { fwd: 'method' })
+    }
+    if (!(opts.methods as string[]).includes(method)) {
+      stats.bypasses++
+      return forward(res, next, { fwd: 'method' })
+    }
+    if ((req.headers.authorization !== undefined && !opts.allowAuthorization) || (req.headers.cookie !== undefined && !opts.allowCookies)) {
+      stats.bypasses++
+      debug('bypass %s: request carries credentials', req.url)
+      return forward(res, next, { fwd: 'bypass', detail: 'credentials' })
+    }
+    const key = keyOf(req)
+    const found = await lookup(s, key, req)
+    if (typeof found !== 'string') {
+      const cached = Policy.fromObject(found.head.policy)
+      const verdict = cached.evaluateRequest(policyRequest(req, key))
+      const coding = single(found.head.headers['content-encoding'])
+      if (verdict.revalidation === undefined && acceptsCoding(req.headers['accept-encoding'], coding)) {
+        stats.hits++
+        const headers = verdict.response.headers as Record<string, string | string[]>
+        headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, ttl: (cached.timeToLive() / 1000) })
+        return serveCached(req, res, found.head.status, headers, found.body)
+      }
+    }
+    if (onlyIfCached(req)) {
+      res.statusCode = 504
+      res.setHeader('cache-status', formatCacheStatus(opts.cacheStatusName, { fwd: 'miss', detail: 'only-if-cached' }))
+      res.end()
+      return
+    }
+    const waitingOn = inflight.get(key)
+    if (waitingOn !== undefined) {
+      // Another request is fetching this URL: wait for it (up to lockTimeoutMs), then try the cache again.
+      await Promise.race([waitingOn, new Promise((resolve) => setTimeout(resolve, opts.lockTimeoutMs).unref())])
+      const again = await lookup(s, key, req)
+      if (typeof again !== 'string' && Policy.fromObject(again.head.policy).satisfiesWithoutRevalidation(policyRequest(req, key))) {
+        stats.coalesced++
+        stats.hits++
+        const headers = Policy.fromObject(again.head.policy).responseHeaders() as Record<string, string | string[]>
+        headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, collapsed: true })
+        return serveCached(req, res, again.head.status, headers, again.body)
+      }
+    }
+    stats.misses++
+    const teed = teeResponse(res, opts.maxEntryBytes)
+    const done = teed.then((t) => (method === 'GET' ? store_(s, req, res, key, t) : undefined))
+      .catch((err) => {
+        stats.errors++
+        debug('storing %s failed, response unaffected: %s', key, err)
+      })
+    if (method === 'GET' && !inflight.has(key)) {
+      inflight.set(key, done)
+      void done.finally(() => inflight.delete(key))
+    }
+    forward(res, next, { fwd: typeof found === 'string' ? found : 'stale' })
+  }
+
+  const middleware = ((req: IncomingMessage, res: ServerResponse, next: Next) => {
+    let forwarded = false
+    const onceNext: Next = (err) => {
+      if (forwarded) return
+      forwarded = true
+      next(err)
+    }
+    handle(req, res, onceNext).catch((err) => {
+      stats.errors++
+      debug('cache error, passing through: %s', err)
+      if (!res.headersSent) onceNext()
+    })
+  }) as HttpCacheMiddleware
+
+  middleware.purge = async (urlOrKey, host) => {
+    const s = await opening
+    const key = urlOrKey.startsWith('/') ? `${(host ?? '').toLowerCase()}${urlOrKey}` : urlOrKey
+    return s.purgeTag(`url:${key}`)
+  }
+  middleware.purgePrefix = async (prefix) => {
+    const s = await opening
+    let purged = 0
+    const keys: string[] = []
+    for await (const key of s.keys()) if (key.startsWith(PREFIX + prefix)) keys.push(key)
+    for (const key of keys) if (await s.delete(key)) purged++
+    return purged
+  }
+  middleware.purgeTag = async (tag) => (await opening).purgeTag(tag)
+  middleware.stats = () => ({ ...stats })
+  middleware.close = async () => {
+    if (ownsStore) await (await opening).close()
+  }
+  return middleware
+}
+
+function single(value: string | string[] | number | undefined): string | undefined {
+  if (value === undefined) return undefined
+  return Array.isArray(value) ? value.join(', ') : String(value)
+}
+
+/** Response headers as stored: lower-cased, strings, without hop-by-hop fields (RFC 9110 §7.6.1). */
+function storableHeaders(headers: Record<string, unknown>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  const connection = (single(headers.connection as string | undefined) ?? '').toLowerCase().split(',').map((h) => h.trim())
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase()
+    if (value === undefined || HOP_BY_HOP.includes(lower) || connection.includes(lower) || lower === 'cache-status') continue
+    out[lower] = Array.isArray(value) ? value.map(String) : String(value)
+  }
+  return out
+}
+
+function hasExplicitFreshness(headers: Record<string, string | string[]>): boolean {
+  const cc = single(headers['cache-control']) ?? ''
+  return /(^|,)\s*(s-maxage|max-age)\s*=/i.test(cc) || headers.expires !== undefined || /(^|,)\s*no-cache/i.test(cc)
+}
+
+function tagsOf(headers: Record<string, string | string[]>, tagHeader: string): string[] {
+  const text = [single(headers[tagHeader]), single(headers['cache-tag'])].filter((t) => t !== undefined).join(' ')
+  return text.split(/[\s,]+/).filter((t) => t.length > 0)
+}
+
+function localTags(res: ServerResponse): string[] {
+  const tags = (res as ServerResponse & { locals?: { cacheTags?: unknown } }).locals?.cacheTags
+  return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string' && t.length > 0) : []
+}
+
+function onlyIfCached(req: IncomingMessage): boolean {
+  return /(^|,)\s*only-if-cached\s*(,|$)/i.test(req.headers['cache-control'] ?? '')
+}
+
+/** The path of a same-origin Location or Content-Location, or undefined. */
+function sameOriginPath(value: string | undefined, host: string): string | undefined {
+  if (value === undefined || value === '') return undefined
+  if (value.startsWith('/')) return value
+  try {
+    const url = new URL(value)
+    return url.host.toLowerCase() === host ? `${url.pathname}${url.search}` : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,76 @@
+import { checkBoolean, checkFunction, checkInteger, checkLimit } from '../src/option-checks.js'
+import type { Store, StoreOptions } from '../src/index.js'
+import type { CacheRequest, KeyOptions } from './cache-key.js'
+
+export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions, 'dir'>> {
+  /** A directory to open a store in. Give this or `store`. */
+  dir?: string
+  /** An open store to use (it is not closed by the middleware). */
+  store?: Store
+  /** Milliseconds to keep a response that states no freshness of its own. @default 0: such responses are not stored */
+  ttl?: number
+  /** Per-status default TTLs in milliseconds, for responses that state no freshness. */
+  ttlByStatus?: Record<number, number>
+  /** Apply `ttl`/`ttlByStatus` even over the origin's own Cache-Control and Expires. @default false */
+  overrideCacheControl?: boolean
+  /** Heuristic freshness (RFC 9111 §4.2.2) for responses with Last-Modified and no explicit freshness. @default false */
+  heuristic?: boolean
+  /** Methods answered from the cache. @default ['GET', 'HEAD'] */
+  methods?: Array<'GET' | 'HEAD'>
+  /** Only these statuses are stored (when set). */
+  statuses?: number[]
+  /** Larger responses pass through unstored. @default 8 MiB */
+  maxEntryBytes?: number
+  /** Builds the cache key. @default host + original URL, with query normalised */
+  key?: (req: CacheRequest) => string
+  /** Behave as a private cache (RFC 9111 §3.5 `private` responses become storable). @default false */
+  private?: boolean
+  /** Store responses to requests carrying Authorization. @default false */
+  allowAuthorization?: boolean
+  /** Store responses to requests carrying Cookie. @default false */
+  allowCookies?: boolean
+  /** Store responses carrying Set-Cookie. @default false */
+  allowSetCookie?: boolean
+  /** Response header whose space- or comma-separated words are the entry's tags. @default 'surrogate-key' (Cache-Tag is read too) */
+  tagHeader?: string
+  /** How long a request waits for another's identical miss before going to the origin itself. @default 5000 */
+  lockTimeoutMs?: number
+  /** Name this cache gives itself in Cache-Status. @default 'spillway' */
+  cacheStatusName?: string
+}
+
+export type ResolvedHttpCacheOptions = Required<Pick<HttpCacheOptions,
+  'ttl' | 'overrideCacheControl' | 'heuristic' | 'methods' | 'maxEntryBytes' | 'private' | 'allowAuthorization' |
+  'allowCookies' | 'allowSetCookie' | 'tagHeader' | 'lockTimeoutMs' | 'cacheStatusName' | 'ttlByStatus'>> & HttpCacheOptions
+
+const THING = 'httpCache'
+
+export function resolveHttpCacheOptions(options: HttpCacheOptions): ResolvedHttpCacheOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${THING} options must be an object`)
+  if (options.store === undefined && (typeof options.dir !== 'string' || options.dir.length === 0)) {
+    throw new TypeError(`${THING} options.dir must be a directory (or give options.store)`)
+  }
+  if (options.key !== undefined) checkFunction(THING, 'key', options.key)
+  const methods = options.methods ?? ['GET', 'HEAD']
+  if (!Array.isArray(methods) || methods.some((m) => m !== 'GET' && m !== 'HEAD')) {
+    throw new TypeError(`${THING} options.methods must be a list of 'GET' and 'HEAD'`)
+  }
+  const ttlByStatus = options.ttlByStatus ?? {}
+  for (const [status, ttl] of Object.entries(ttlByStatus)) checkInteger(THING, `ttlByStatus[${status}]`, ttl, 0, 2 ** 31)
+  return {
+    ...options,
+    ttl: checkInteger(THING, 'ttl', options.ttl ?? 0, 0, 2 ** 31),
+    ttlByStatus,
+    overrideCacheControl: checkBoolean(THING, 'overrideCacheControl', options.overrideCacheControl ?? false),
+    heuristic: checkBoolean(THING, 'heuristic', options.heuristic ?? false),
+    methods,
+    maxEntryBytes: checkLimit(THING, 'maxEntryBytes', options.maxEntryBytes ?? 8 * 1024 * 1024),
+    private: checkBoolean(THING, 'private', options.private ?? false),
+    allowAuthorization: checkBoolean(THING, 'allowAuthorization', options.allowAuthorization ?? false),
+    allowCookies: checkBoolean(THING, 'allowCookies', options.allowCookies ?? false),
+    allowSetCookie: checkBoolean(THING, 'allowSetCookie', options.allowSetCookie ?? false),
+    tagHeader: (options.tagHeader ?? 'surrogate-key').toLowerCase(),
+    lockTimeoutMs: checkInteger(THING, 'lockTimeoutMs', options.lockTimeoutMs ?? 5000, 0, 600_000),
+    cacheStatusName: options.cacheStatusName ?? 'spillway',
+  }
+}

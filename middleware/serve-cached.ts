@@ -1,0 +1,88 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+/**
+ * Answers a request from a cached response: 304 for a conditional request the
+ * entry satisfies (RFC 9110 §13), 206 or 416 for a Range request on a full
+ * 200 body (§14), headers only for HEAD, the whole entry otherwise.
+ */
+export function serveCached(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: Buffer): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (name !== 'content-length' && name !== 'transfer-encoding') res.setHeader(name, value)
+  }
+  if (notModified(req, status, headers)) {
+    for (const name of ['content-length', 'content-type', 'content-encoding', 'content-range']) res.removeHeader(name)
+    res.statusCode = 304
+    res.end()
+    return
+  }
+  const range = status === 200 ? requestedRange(req, headers, body.byteLength) : undefined
+  if (range === 'unsatisfiable') {
+    res.statusCode = 416
+    res.setHeader('content-range', `bytes */${body.byteLength}`)
+    res.setHeader('content-length', '0')
+    res.end()
+    return
+  }
+  const part = range === undefined ? body : body.subarray(range.start, range.end + 1)
+  if (range !== undefined) {
+    res.statusCode = 206
+    res.setHeader('content-range', `bytes ${range.start}-${range.end}/${body.byteLength}`)
+  } else {
+    res.statusCode = status
+  }
+  if (range === undefined && status === 200) res.setHeader('accept-ranges', 'bytes')
+  res.setHeader('content-length', String(part.byteLength))
+  res.end(req.method === 'HEAD' ? undefined : part)
+}
+
+function notModified(req: IncomingMessage, status: number, headers: Record<string, string | string[]>): boolean {
+  if (status !== 200 || (req.method !== 'GET' && req.method !== 'HEAD')) return false
+  const etag = single(headers.etag)
+  const ifNoneMatch = req.headers['if-none-match']
+  if (ifNoneMatch !== undefined) {
+    if (etag === undefined) return false
+    // Weak comparison (RFC 9110 §8.8.3.2): W/ prefixes are ignored.
+    const want = stripWeak(etag)
+    return ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => stripWeak(tag.trim()) === want)
+  }
+  const since = req.headers['if-modified-since']
+  const lastModified = single(headers['last-modified'])
+  if (since === undefined || lastModified === undefined) return false
+  const sinceMs = Date.parse(since)
+  const modifiedMs = Date.parse(lastModified)
+  return Number.isFinite(sinceMs) && Number.isFinite(modifiedMs) && modifiedMs <= sinceMs
+}
+
+/** The one byte range asked for, 'unsatisfiable', or undefined to send the whole body. */
+function requestedRange(req: IncomingMessage, headers: Record<string, string | string[]>, size: number):
+  { start: number; end: number } | 'unsatisfiable' | undefined {
+  const header = req.headers.range
+  if (header === undefined || req.method !== 'GET') return undefined
+  const ifRange = req.headers['if-range']
+  if (ifRange !== undefined && ifRange !== single(headers.etag) && ifRange !== single(headers['last-modified'])) return undefined
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
+  // Several ranges or another unit: a server may answer with the whole representation.
+  if (m === null || (m[1] === '' && m[2] === '')) return undefined
+  let start: number
+  let end: number
+  if (m[1] === '') {
+    const suffix = Number(m[2])
+    if (suffix === 0) return 'unsatisfiable'
+    start = Math.max(0, size - suffix)
+    end = size - 1
+  } else {
+    start = Number(m[1])
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)
+    if (m[2] !== '' && Number(m[2]) < start) return undefined
+  }
+  if (!Number.isSafeInteger(start) || start >= size) return 'unsatisfiable'
+  return { start, end }
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+function stripWeak(tag: string): string {
+  return tag.startsWith('W/') ? tag.slice(2) : tag
+}
