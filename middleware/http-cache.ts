@@ -8,7 +8,7 @@ import { formatCacheStatus, type CacheStatus } from './cache-status.js'
 import { resolveHttpCacheOptions, type HttpCacheOptions } from './options.js'
 import { teeResponse, type TeedResponse } from './response-tee.js'
 import { serveCached } from './serve-cached.js'
-import { acceptsCoding, variantKey, varyFields } from './vary.js'
+import { acceptsCoding, preferredEncoding, variantKey, varyFields } from './vary.js'
 
 const debug = createDebug('spillway:http')
 
@@ -64,7 +64,13 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
   const inflight = new Map<string, Promise<void>>()
   const stats: HttpCacheStats = { hits: 0, misses: 0, stale: 0, bypasses: 0, coalesced: 0, stored: 0, storedBytes: 0, errors: 0 }
   const keyOf = (req: CacheRequest) => (opts.key ?? ((r: CacheRequest) => defaultKey(r, opts)))(req)
-  const policyRequest = (req: IncomingMessage, key: string) => ({ method: 'GET', url: key, headers: req.headers })
+  // The policy checks Vary itself on raw values: give it Accept-Encoding as normalised, as variant keys have it.
+  const policyRequest = (req: IncomingMessage, key: string) => ({
+    method: 'GET',
+    url: key,
+    headers: req.headers['accept-encoding'] === undefined ? req.headers
+      : { ...req.headers, 'accept-encoding': preferredEncoding(req.headers['accept-encoding']) },
+  })
 
   async function lookup(s: Store, key: string, req: IncomingMessage): Promise<{ head: CachedHead; body: Buffer } | 'uri-miss' | 'vary-miss'> {
     const first = await s.get(PREFIX + key)
@@ -88,15 +94,12 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     if (headers['set-cookie'] !== undefined && !opts.allowSetCookie) return debug('not stored %s: Set-Cookie', key)
     const fields = varyFields(single(headers.vary))
     if (fields === '*') return debug('not stored %s: Vary: *', key)
-    const forcedTtl = opts.ttlByStatus[teed.status] ?? opts.ttl
-    const explicit = hasExplicitFreshness(headers)
-    const policyHeaders = forcedTtl > 0 && (opts.overrideCacheControl || !explicit)
-      ? { ...headers, 'cache-control': `s-maxage=${Math.ceil(forcedTtl / 1000)}`, expires: undefined } : headers
+    const policyHeaders = withDefaultTtl(headers, opts.ttlByStatus[teed.status] ?? opts.ttl, opts.overrideCacheControl)
     const policy = new Policy(policyRequest(req, key), { status: teed.status, headers: policyHeaders as CachePolicy.Headers },
       { shared: !opts.private, cacheHeuristic: opts.heuristic ? 0.1 : 0, ignoreCargoCult: false })
     if (!policy.storable()) return debug('not stored %s: not storable per RFC 9111 (status %d, cache-control %s)', key, teed.status, headers['cache-control'])
-    const ttl = policy.timeToLive()
-    if (ttl <= 0) return debug('not stored %s: no freshness', key)
+    if (policy.timeToLive() <= 0) return debug('not stored %s: no freshness', key)
+    const ttl = policy.timeToLive() + opts.staleRetentionMs
     const tags = [`url:${key}`, ...tagsOf(headers, opts.tagHeader), ...localTags(res)]
     const head: CachedHead = { v: 1, status: teed.status, headers, policy: policy.toObject(), storedAt: clock(), swr: 0, sie: 0 }
     if (fields.length > 0) {
@@ -235,9 +238,19 @@ function storableHeaders(headers: Record<string, unknown>): Record<string, strin
   return out
 }
 
-function hasExplicitFreshness(headers: Record<string, string | string[]>): boolean {
+/**
+ * The headers the storing decision is made on. A default TTL applies only to
+ * a response that states no freshness of its own, and is added beside its
+ * other directives, so no-store, private or no-cache still hold. With
+ * `override` it replaces the origin's Cache-Control and Expires outright.
+ */
+function withDefaultTtl(headers: Record<string, string | string[]>, ttlMs: number, override: boolean): Record<string, string | string[] | undefined> {
+  if (ttlMs <= 0) return headers
+  const maxAge = `s-maxage=${Math.ceil(ttlMs / 1000)}`
+  if (override) return { ...headers, 'cache-control': maxAge, expires: undefined }
   const cc = single(headers['cache-control']) ?? ''
-  return /(^|,)\s*(s-maxage|max-age)\s*=/i.test(cc) || headers.expires !== undefined || /(^|,)\s*no-cache/i.test(cc)
+  if (/(^|,)\s*(s-maxage|max-age)\s*=/i.test(cc) || headers.expires !== undefined) return headers
+  return { ...headers, 'cache-control': cc === '' ? maxAge : `${cc}, ${maxAge}` }
 }
 
 function tagsOf(headers: Record<string, string | string[]>, tagHeader: string): string[] {

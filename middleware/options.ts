@@ -33,6 +33,12 @@ export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions,
   allowSetCookie?: boolean
   /** Response header whose space- or comma-separated words are the entry's tags. @default 'surrogate-key' (Cache-Tag is read too) */
   tagHeader?: string
+  /**
+   * How long an entry is kept after it goes stale: a request with max-stale,
+   * and stale-while-revalidate or stale-if-error, can only be served what is
+   * still kept. The disk budget evicts sooner if it must. @default 3600000 (1 hour)
+   */
+  staleRetentionMs?: number
   /** How long a request waits for another's identical miss before going to the origin itself. @default 5000 */
   lockTimeoutMs?: number
   /** Name this cache gives itself in Cache-Status. @default 'spillway' */
@@ -41,7 +47,7 @@ export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions,
 
 export type ResolvedHttpCacheOptions = Required<Pick<HttpCacheOptions,
   'ttl' | 'overrideCacheControl' | 'heuristic' | 'methods' | 'maxEntryBytes' | 'private' | 'allowAuthorization' |
-  'allowCookies' | 'allowSetCookie' | 'tagHeader' | 'lockTimeoutMs' | 'cacheStatusName' | 'ttlByStatus'>> & HttpCacheOptions
+  'allowCookies' | 'allowSetCookie' | 'tagHeader' | 'lockTimeoutMs' | 'cacheStatusName' | 'ttlByStatus' | 'staleRetentionMs'>> & HttpCacheOptions
 
 const THING = 'httpCache'
 
@@ -71,6 +77,7 @@ export function resolveHttpCacheOptions(options: HttpCacheOptions): ResolvedHttp
     allowSetCookie: checkBoolean(THING, 'allowSetCookie', options.allowSetCookie ?? false),
     tagHeader: (options.tagHeader ?? 'surrogate-key').toLowerCase(),
     lockTimeoutMs: checkInteger(THING, 'lockTimeoutMs', options.lockTimeoutMs ?? 5000, 0, 600_000),
+    staleRetentionMs: checkInteger(THING, 'staleRetentionMs', options.staleRetentionMs ?? 3_600_000, 0, 2 ** 31),
     cacheStatusName: options.cacheStatusName ?? 'spillway',
   }
 }
