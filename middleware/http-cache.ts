@@ -3,7 +3,7 @@ import createDebug from 'debug'
 import CachePolicy from 'http-cache-semantics'
 import { openStore, type Store } from '../src/index.js'
 import { defaultKey, type CacheRequest } from './cache-key.js'
-import { decodeCachedResponse, encodeCachedResponse, type CachedHead } from './cached-response.js'
+import { decodeCachedResponse, encodeCachedResponse, type CachedHead, type CachedResponse } from './cached-response.js'
 import { formatCacheStatus, type CacheStatus } from './cache-status.js'
 import { resolveHttpCacheOptions, type HttpCacheOptions } from './options.js'
 import { teeResponse, type TeedResponse } from './response-tee.js'
@@ -35,6 +35,9 @@ export interface HttpCacheStats {
   storedBytes: number
   errors: number
 }
+
+/** A stored response decoded, with its policy (none for a URL's Vary marker). */
+type Decoded = CachedResponse & { policy: CachePolicy | undefined }
 
 const UNSAFE = new Set(['POST', 'PUT', 'DELETE', 'PATCH'])
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']
@@ -72,13 +75,26 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       : { ...req.headers, 'accept-encoding': preferredEncoding(req.headers['accept-encoding']) },
   })
 
-  async function lookup(s: Store, key: string, req: IncomingMessage): Promise<{ head: CachedHead; body: Buffer } | 'uri-miss' | 'vary-miss'> {
-    const first = await s.get(PREFIX + key)
-    const entry = first === undefined ? undefined : decodeCachedResponse(first)
+  // A heap-tier hit hands back the tier's own Buffer, the same object each time: decode it once.
+  // The entry leaves this map when the heap tier lets go of the Buffer.
+  const decoded = new WeakMap<Buffer, Decoded>()
+  const decode = (bytes: Buffer | undefined): Decoded | undefined => {
+    if (bytes === undefined) return undefined
+    let entry = decoded.get(bytes)
+    if (entry === undefined) {
+      const response = decodeCachedResponse(bytes)
+      if (response === undefined) return undefined
+      entry = { ...response, policy: response.head.status === 0 ? undefined : Policy.fromObject(response.head.policy) }
+      decoded.set(bytes, entry)
+    }
+    return entry
+  }
+
+  async function lookup(s: Store, key: string, req: IncomingMessage): Promise<Decoded | 'uri-miss' | 'vary-miss'> {
+    const entry = decode(await s.get(PREFIX + key))
     if (entry === undefined) return 'uri-miss'
     if (entry.head.status !== 0) return entry
-    const variant = await s.get(PREFIX + variantKey(key, entry.head.vary ?? [], req.headers))
-    return (variant === undefined ? undefined : decodeCachedResponse(variant)) ?? 'vary-miss'
+    return decode(await s.get(PREFIX + variantKey(key, entry.head.vary ?? [], req.headers))) ?? 'vary-miss'
   }
 
   function forward(res: ServerResponse, next: Next, status: CacheStatus): void {
@@ -143,7 +159,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     const key = keyOf(req)
     const found = await lookup(s, key, req)
     if (typeof found !== 'string') {
-      const cached = Policy.fromObject(found.head.policy)
+      const cached = found.policy!
       const verdict = cached.evaluateRequest(policyRequest(req, key))
       const coding = single(found.head.headers['content-encoding'])
       if (verdict.revalidation === undefined && acceptsCoding(req.headers['accept-encoding'], coding)) {
@@ -164,10 +180,10 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       // Another request is fetching this URL: wait for it (up to lockTimeoutMs), then try the cache again.
       await Promise.race([waitingOn, new Promise((resolve) => setTimeout(resolve, opts.lockTimeoutMs).unref())])
       const again = await lookup(s, key, req)
-      if (typeof again !== 'string' && Policy.fromObject(again.head.policy).satisfiesWithoutRevalidation(policyRequest(req, key))) {
+      if (typeof again !== 'string' && again.policy!.satisfiesWithoutRevalidation(policyRequest(req, key))) {
         stats.coalesced++
         stats.hits++
-        const headers = Policy.fromObject(again.head.policy).responseHeaders() as Record<string, string | string[]>
+        const headers = again.policy!.responseHeaders() as Record<string, string | string[]>
         headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, collapsed: true })
         return serveCached(req, res, again.head.status, headers, again.body)
       }
