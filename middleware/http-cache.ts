@@ -7,6 +7,8 @@ import { decodeCachedResponse, encodeCachedResponse, type CachedHead, type Cache
 import { formatCacheStatus, type CacheStatus } from './cache-status.js'
 import { resolveHttpCacheOptions, type HttpCacheOptions } from './options.js'
 import { teeResponse, type TeedResponse } from './response-tee.js'
+import { holdBack } from './hold-back.js'
+import { isRefresh, refreshInBackground } from './background-refresh.js'
 import { serveCached } from './serve-cached.js'
 import { acceptsCoding, preferredEncoding, variantKey, varyFields } from './vary.js'
 
@@ -157,17 +159,29 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       return forward(res, next, { fwd: 'bypass', detail: 'credentials' })
     }
     const key = keyOf(req)
-    const found = await lookup(s, key, req)
-    if (typeof found !== 'string') {
+    const refresh = isRefresh(req)
+    const found = refresh ? 'uri-miss' as const : await lookup(s, key, req)
+    let stale: Decoded | undefined
+    let revalidation: CachePolicy.EvaluateRequestResult['revalidation']
+    if (typeof found !== 'string' && acceptsCoding(req.headers['accept-encoding'], single(found.head.headers['content-encoding']))) {
       const cached = found.policy!
       const verdict = cached.evaluateRequest(policyRequest(req, key))
-      const coding = single(found.head.headers['content-encoding'])
-      if (verdict.revalidation === undefined && acceptsCoding(req.headers['accept-encoding'], coding)) {
+      if (verdict.revalidation === undefined && verdict.response !== undefined) {
         stats.hits++
         const headers = verdict.response.headers as Record<string, string | string[]>
-        headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, ttl: (cached.timeToLive() / 1000) })
+        headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, ttl: cached.timeToLive() / 1000 })
         return serveCached(req, res, found.head.status, headers, found.body)
       }
+      if (verdict.revalidation !== undefined && !verdict.revalidation.synchronous && verdict.response !== undefined) {
+        // stale-while-revalidate (RFC 5861): the stale entry now, one refresh behind it.
+        stats.stale++
+        refreshInBackground(req, key, (err) => debug('background refresh of %s failed: %s', key, err))
+        const headers = verdict.response.headers as Record<string, string | string[]>
+        headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, fwd: 'stale', ttl: (cached.maxAge() - cached.age()) })
+        return serveCached(req, res, found.head.status, headers, found.body)
+      }
+      stale = found
+      revalidation = verdict.revalidation
     }
     if (onlyIfCached(req)) {
       res.statusCode = 504
@@ -175,7 +189,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       res.end()
       return
     }
-    const waitingOn = inflight.get(key)
+    const waitingOn = refresh ? undefined : inflight.get(key)
     if (waitingOn !== undefined) {
       // Another request is fetching this URL: wait for it (up to lockTimeoutMs), then try the cache again.
       await Promise.race([waitingOn, new Promise((resolve) => setTimeout(resolve, opts.lockTimeoutMs).unref())])
@@ -189,6 +203,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       }
     }
     stats.misses++
+    if (stale !== undefined) revalidateOrFallBack(req, res, key, stale, revalidation)
     const teed = teeResponse(res, opts.maxEntryBytes)
     const done = teed.then((t) => (method === 'GET' ? store_(s, req, res, key, t) : undefined))
       .catch((err) => {
@@ -199,7 +214,47 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       inflight.set(key, done)
       void done.finally(() => inflight.delete(key))
     }
-    forward(res, next, { fwd: typeof found === 'string' ? found : 'stale' })
+    forward(res, next, { fwd: typeof found === 'string' ? (refresh ? 'request' : found) : 'stale' })
+  }
+
+  /**
+   * A stale entry on its way to the origin. If it has validators, the request
+   * becomes conditional (RFC 9111 §4.3.1): a 304 refreshes the entry and the
+   * client gets the cached response. If the origin fails (5xx, or a thrown
+   * error the framework turns into one) while stale-if-error or
+   * useStaleOnError allows, the client gets the stale entry instead.
+   */
+  function revalidateOrFallBack(req: IncomingMessage, res: ServerResponse, key: string, entry: Decoded,
+    revalidation: CachePolicy.EvaluateRequestResult['revalidation']): void {
+    const clientHeaders = req.headers
+    const policy = entry.policy!
+    if (revalidation !== undefined && (entry.head.headers.etag !== undefined || entry.head.headers['last-modified'] !== undefined)) {
+      req.headers = { ...clientHeaders, ...revalidation.headers } as IncomingMessage['headers']
+    }
+    const staleIfError = () => {
+      const allowed = Math.max(directive(entry.head.headers['cache-control'], 'stale-if-error'), opts.useStaleOnError)
+      return policy.age() - policy.maxAge() <= allowed
+    }
+    holdBack(res, (status) => (status === 304 && req.headers !== clientHeaders) || (status >= 500 && staleIfError()), (status, originHeaders) => {
+      req.headers = clientHeaders
+      let serving = policy
+      if (status === 304) {
+        serving = policy.revalidatedPolicy(policyRequest(req, key), { status: 304, headers: originHeaders as CachePolicy.Headers }).policy as CachePolicy
+        const s = store
+        if (s !== undefined) {
+          const head: CachedHead = { ...entry.head, headers: serving.responseHeaders() as Record<string, string | string[]>, policy: serving.toObject(), storedAt: clock() }
+          delete head.headers.age
+          s.set(PREFIX + variantKey(key, entry.head.vary ?? [], req.headers), encodeCachedResponse(head, entry.body),
+            { ttl: serving.timeToLive() + opts.staleRetentionMs, tags: [`url:${key}`] }).catch((err) => debug('refreshing %s failed: %s', key, err))
+        }
+      } else {
+        stats.stale++
+      }
+      const headers = serving.responseHeaders() as Record<string, string | string[]>
+      headers['cache-status'] = formatCacheStatus(opts.cacheStatusName,
+        status === 304 ? { hit: true, fwd: 'stale', fwdStatus: 304 } : { fwd: 'stale', fwdStatus: status, detail: 'stale-if-error' })
+      serveCached(req, res, entry.head.status, headers, entry.body)
+    })
   }
 
   const middleware = ((req: IncomingMessage, res: ServerResponse, next: Next) => {
@@ -277,6 +332,12 @@ function tagsOf(headers: Record<string, string | string[]>, tagHeader: string): 
 function localTags(res: ServerResponse): string[] {
   const tags = (res as ServerResponse & { locals?: { cacheTags?: unknown } }).locals?.cacheTags
   return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string' && t.length > 0) : []
+}
+
+/** A numeric Cache-Control directive (seconds), or 0. */
+function directive(cacheControl: string | string[] | undefined, name: string): number {
+  const m = new RegExp(`(?:^|,)\\s*${name}\\s*=\\s*"?(\\d+)`, 'i').exec(single(cacheControl) ?? '')
+  return m === null ? 0 : Number(m[1])
 }
 
 function onlyIfCached(req: IncomingMessage): boolean {

@@ -39,6 +39,11 @@ export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions,
    * still kept. The disk budget evicts sooner if it must. @default 3600000 (1 hour)
    */
   staleRetentionMs?: number
+  /**
+   * Serve a stale entry, up to this many seconds past its freshness, when the
+   * origin answers 5xx or throws, even without stale-if-error. @default 0
+   */
+  useStaleOnError?: number
   /** How long a request waits for another's identical miss before going to the origin itself. @default 5000 */
   lockTimeoutMs?: number
   /** Name this cache gives itself in Cache-Status. @default 'spillway' */
@@ -47,7 +52,7 @@ export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions,
 
 export type ResolvedHttpCacheOptions = Required<Pick<HttpCacheOptions,
   'ttl' | 'overrideCacheControl' | 'heuristic' | 'methods' | 'maxEntryBytes' | 'private' | 'allowAuthorization' |
-  'allowCookies' | 'allowSetCookie' | 'tagHeader' | 'lockTimeoutMs' | 'cacheStatusName' | 'ttlByStatus' | 'staleRetentionMs'>> & HttpCacheOptions
+  'allowCookies' | 'allowSetCookie' | 'tagHeader' | 'lockTimeoutMs' | 'cacheStatusName' | 'ttlByStatus' | 'staleRetentionMs' | 'useStaleOnError'>> & HttpCacheOptions
 
 const THING = 'httpCache'
 
@@ -77,6 +82,7 @@ export function resolveHttpCacheOptions(options: HttpCacheOptions): ResolvedHttp
     allowSetCookie: checkBoolean(THING, 'allowSetCookie', options.allowSetCookie ?? false),
     tagHeader: (options.tagHeader ?? 'surrogate-key').toLowerCase(),
     lockTimeoutMs: checkInteger(THING, 'lockTimeoutMs', options.lockTimeoutMs ?? 5000, 0, 600_000),
+    useStaleOnError: checkInteger(THING, 'useStaleOnError', options.useStaleOnError ?? 0, 0, 2 ** 31),
     staleRetentionMs: checkInteger(THING, 'staleRetentionMs', options.staleRetentionMs ?? 3_600_000, 0, 2 ** 31),
     cacheStatusName: options.cacheStatusName ?? 'spillway',
   }
