@@ -9,30 +9,53 @@ import type { ServerResponse } from 'node:http'
  * the tee among them, may wrap them in turn) and pass through once decided.
  */
 export function holdBack(res: ServerResponse, shouldHold: (status: number) => boolean,
-  answer: (status: number, headers: Record<string, unknown>) => void): void {
-  const { writeHead, write, end } = res
-  let state: 'undecided' | 'passing' | 'held' | 'answering' = 'undecided'
+  answer: (status: number, headers: Record<string, unknown>) => void): { preempt(): boolean } {
+  const { writeHead, write, end, setHeader, removeHeader } = res
+  // 'answering': the cache's own response goes through; 'dropped': the route's late writes go nowhere.
+  let state: 'undecided' | 'passing' | 'held' | 'answering' | 'dropped' = 'undecided'
   const decide = (status: number) => {
     if (state === 'undecided') state = shouldHold(status) ? 'held' : 'passing'
   }
+  // Once dropped, the route may still be running: its header calls must not throw "headers already sent".
+  res.setHeader = function (this: ServerResponse, ...args: unknown[]) {
+    if (state === 'dropped') return this
+    return (setHeader as (...a: unknown[]) => ServerResponse).apply(this, args)
+  } as ServerResponse['setHeader']
+  res.removeHeader = function (this: ServerResponse, ...args: unknown[]) {
+    if (state !== 'dropped') (removeHeader as (...a: unknown[]) => void).apply(this, args)
+  } as ServerResponse['removeHeader']
   res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
     decide(typeof args[0] === 'number' ? args[0] : res.statusCode)
-    if (state === 'held') return this
+    if (state === 'held' || state === 'dropped') return this
     return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args)
   } as ServerResponse['writeHead']
   res.write = function (this: ServerResponse, ...args: unknown[]) {
     decide(res.statusCode)
-    if (state === 'held') return true
+    if (state === 'held' || state === 'dropped') return true
     return (write as (...a: unknown[]) => boolean).apply(this, args)
   } as ServerResponse['write']
   res.end = function (this: ServerResponse, ...args: unknown[]) {
     decide(res.statusCode)
+    if (state === 'dropped') return this
     if (state !== 'held') return (end as (...a: unknown[]) => ServerResponse).apply(this, args)
+    respond(res.statusCode)
+    return this
+  } as ServerResponse['end']
+
+  function respond(status: number): void {
     state = 'answering'
-    const status = res.statusCode
     const headers = res.getHeaders()
     for (const name of res.getHeaderNames()) res.removeHeader(name)
     answer(status, headers)
-    return this
-  } as ServerResponse['end']
+    state = 'dropped'
+  }
+
+  return {
+    /** Answers now, before the route has (an origin timeout); false if its response already started. */
+    preempt(): boolean {
+      if (state !== 'undecided' || res.headersSent) return false
+      respond(504)
+      return true
+    },
+  }
 }

@@ -235,7 +235,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       const allowed = Math.max(directive(entry.head.headers['cache-control'], 'stale-if-error'), opts.useStaleOnError)
       return policy.age() - policy.maxAge() <= allowed
     }
-    holdBack(res, (status) => (status === 304 && req.headers !== clientHeaders) || (status >= 500 && staleIfError()), (status, originHeaders) => {
+    const held = holdBack(res, (status) => (status === 304 && req.headers !== clientHeaders) || (status >= 500 && staleIfError()), (status, originHeaders) => {
       req.headers = clientHeaders
       let serving = policy
       if (status === 304) {
@@ -251,10 +251,17 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
         stats.stale++
       }
       const headers = serving.responseHeaders() as Record<string, string | string[]>
-      headers['cache-status'] = formatCacheStatus(opts.cacheStatusName,
-        status === 304 ? { hit: true, fwd: 'stale', fwdStatus: 304 } : { fwd: 'stale', fwdStatus: status, detail: 'stale-if-error' })
+      headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, status === 304 ? { hit: true, fwd: 'stale', fwdStatus: 304 }
+        : { fwd: 'stale', fwdStatus: status, detail: status === 504 ? 'origin-timeout' : 'stale-if-error' })
       serveCached(req, res, entry.head.status, headers, entry.body)
     })
+    if (opts.originTimeoutMs > 0 && opts.useStaleOnError > 0) {
+      const timer = setTimeout(() => {
+        if (staleIfError() && held.preempt()) debug('origin timed out on %s: served stale', key)
+      }, opts.originTimeoutMs)
+      timer.unref()
+      res.once('close', () => clearTimeout(timer))
+    }
   }
 
   const middleware = ((req: IncomingMessage, res: ServerResponse, next: Next) => {

@@ -44,6 +44,12 @@ export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions,
    * origin answers 5xx or throws, even without stale-if-error. @default 0
    */
   useStaleOnError?: number
+  /**
+   * With `useStaleOnError`: a route that has not started its response after
+   * this many milliseconds, while a stale entry may stand in, is answered
+   * with the stale entry (its late response is dropped). @default 0 (off)
+   */
+  originTimeoutMs?: number
   /** How long a request waits for another's identical miss before going to the origin itself. @default 5000 */
   lockTimeoutMs?: number
   /** Name this cache gives itself in Cache-Status. @default 'spillway' */
@@ -52,7 +58,7 @@ export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions,
 
 export type ResolvedHttpCacheOptions = Required<Pick<HttpCacheOptions,
   'ttl' | 'overrideCacheControl' | 'heuristic' | 'methods' | 'maxEntryBytes' | 'private' | 'allowAuthorization' |
-  'allowCookies' | 'allowSetCookie' | 'tagHeader' | 'lockTimeoutMs' | 'cacheStatusName' | 'ttlByStatus' | 'staleRetentionMs' | 'useStaleOnError'>> & HttpCacheOptions
+  'allowCookies' | 'allowSetCookie' | 'tagHeader' | 'lockTimeoutMs' | 'cacheStatusName' | 'ttlByStatus' | 'staleRetentionMs' | 'useStaleOnError' | 'originTimeoutMs'>> & HttpCacheOptions
 
 const THING = 'httpCache'
 
@@ -82,6 +88,7 @@ export function resolveHttpCacheOptions(options: HttpCacheOptions): ResolvedHttp
     allowSetCookie: checkBoolean(THING, 'allowSetCookie', options.allowSetCookie ?? false),
     tagHeader: (options.tagHeader ?? 'surrogate-key').toLowerCase(),
     lockTimeoutMs: checkInteger(THING, 'lockTimeoutMs', options.lockTimeoutMs ?? 5000, 0, 600_000),
+    originTimeoutMs: checkInteger(THING, 'originTimeoutMs', options.originTimeoutMs ?? 0, 0, 600_000),
     useStaleOnError: checkInteger(THING, 'useStaleOnError', options.useStaleOnError ?? 0, 0, 2 ** 31),
     staleRetentionMs: checkInteger(THING, 'staleRetentionMs', options.staleRetentionMs ?? 3_600_000, 0, 2 ** 31),
     cacheStatusName: options.cacheStatusName ?? 'spillway',

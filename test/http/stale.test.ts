@@ -75,4 +75,23 @@ describe('stale entries', () => {
     const tooOld = await request(app.url).get('/e')
     assert.equal(tooOld.status, 503, 'past the stale-if-error window the error goes through')
   })
+
+  it('useStaleOnError with originTimeoutMs answers a stale entry when the origin is too slow, and drops its late response', async () => {
+    let now = 1_700_000_000_000
+    let slow = false
+    const app = await startApp({ '/t': (_req, res, n) => {
+      const send = () => { res.setHeader('cache-control', 'max-age=10'); res.end(`t${n}`) }
+      if (slow) setTimeout(send, 400)
+      else send()
+    } }, { now: () => now, useStaleOnError: 60, originTimeoutMs: 100 })
+    await request(app.url).get('/t')
+    slow = true
+    now += 20_000
+    const timedOut = await request(app.url).get('/t')
+    assert.equal(timedOut.text, 't1')
+    assert.match(timedOut.headers['cache-status'], /detail="origin-timeout"/)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const after = await request(app.url).get('/t')
+    assert.equal(after.status, 200, 'the late response was dropped without harm')
+  })
 })
