@@ -144,7 +144,10 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
   async function handle(req: IncomingMessage, res: ServerResponse, next: Next): Promise<void> {
     const s = store
     const method = req.method ?? 'GET'
-    if (s === undefined) return forward(res, next, { fwd: 'bypass', detail: 'store not ready' })
+    if (s === undefined) {
+      stats.bypasses++
+      return forward(res, next, { fwd: 'bypass', detail: 'store not ready' })
+    }
     if (UNSAFE.has(method)) {
       invalidateAfterUnsafe(s, req, res).catch((err) => debug('invalidation failed: %s', err))
       return forward(res, next, { fwd: 'method' })
@@ -294,7 +297,8 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
   middleware.purgeTag = async (tag) => (await opening).purgeTag(tag)
   middleware.stats = () => ({ ...stats })
   middleware.close = async () => {
-    if (ownsStore) await (await opening).close()
+    // A store that never opened has nothing to close (its error was logged when it failed).
+    if (ownsStore) await opening.then((s) => s.close(), () => {})
   }
   return middleware
 }

@@ -48,10 +48,14 @@ export function teeResponse(res: ServerResponse, maxBytes: number): Promise<Teed
 
   const { write, end, writeHead } = res
   res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    // Headers passed to writeHead itself never show in getHeaders(): keep them.
+    // Headers passed to writeHead itself never show in getHeaders(): keep them, as an object or a flat array.
     const last = args[args.length - 1]
-    if (last !== null && typeof last === 'object' && !Array.isArray(last)) headArgs = { ...headArgs, ...lowerCased(last as OutgoingHttpHeaders) }
+    if (Array.isArray(last)) headArgs = { ...headArgs, ...fromFlatArray(last) }
+    else if (last !== null && typeof last === 'object') headArgs = { ...headArgs, ...lowerCased(last as OutgoingHttpHeaders) }
     if (typeof args[0] === 'number') res.statusCode = args[0]
+    // Before delegating: a layer below (compression mounted before the cache) adds its
+    // Content-Encoding as the head goes out, and that does not describe the bytes this layer sees.
+    snapshot()
     return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args)
   } as ServerResponse['writeHead']
   res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
@@ -71,6 +75,12 @@ export function teeResponse(res: ServerResponse, maxBytes: number): Promise<Teed
     res.once('finish', () => settle('finished'))
     res.once('close', () => settle(res.writableFinished ? 'finished' : 'aborted'))
   })
+}
+
+function fromFlatArray(flat: unknown[]): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {}
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i]).toLowerCase()] = flat[i + 1] as string
+  return out
 }
 
 function lowerCased(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {

@@ -31,6 +31,12 @@ export function serveCached(req: IncomingMessage, res: ServerResponse, status: n
     res.statusCode = status
   }
   if (range === undefined && status === 200) res.setHeader('accept-ranges', 'bytes')
+  // RFC 9110 §8.6: no Content-Length (and no content) on a 204 or 304.
+  if (res.statusCode === 204) {
+    res.removeHeader('content-length')
+    res.end()
+    return
+  }
   res.setHeader('content-length', String(part.byteLength))
   res.end(req.method === 'HEAD' ? undefined : part)
 }
@@ -47,7 +53,8 @@ function notModified(req: IncomingMessage, status: number, headers: Record<strin
   }
   const since = req.headers['if-modified-since']
   const lastModified = single(headers['last-modified'])
-  if (since === undefined || lastModified === undefined) return false
+  // RFC 9110 §13.1.3: a value that is not an HTTP-date is ignored (Date.parse would take "2099").
+  if (since === undefined || lastModified === undefined || !HTTP_DATE.test(since.trim())) return false
   const sinceMs = Date.parse(since)
   const modifiedMs = Date.parse(lastModified)
   return Number.isFinite(sinceMs) && Number.isFinite(modifiedMs) && modifiedMs <= sinceMs
@@ -58,8 +65,9 @@ function requestedRange(req: IncomingMessage, headers: Record<string, string | s
   { start: number; end: number } | 'unsatisfiable' | undefined {
   const header = req.headers.range
   if (header === undefined || req.method !== 'GET') return undefined
-  const ifRange = req.headers['if-range']
-  if (ifRange !== undefined && ifRange !== single(headers.etag) && ifRange !== single(headers['last-modified'])) return undefined
+  const ifRange = single(req.headers['if-range'])
+  // RFC 9110 §13.1.5: If-Range matches only a strong validator; anything else gets the whole body.
+  if (ifRange !== undefined && (ifRange.startsWith('W/') || (ifRange !== single(headers.etag) && ifRange !== single(headers['last-modified'])))) return undefined
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
   // Several ranges or another unit: a server may answer with the whole representation.
   if (m === null || (m[1] === '' && m[2] === '')) return undefined
@@ -78,6 +86,9 @@ function requestedRange(req: IncomingMessage, headers: Record<string, string | s
   if (!Number.isSafeInteger(start) || start >= size) return 'unsatisfiable'
   return { start, end }
 }
+
+/** IMF-fixdate, RFC 850 and asctime forms (RFC 9110 §5.6.7). */
+const HTTP_DATE = /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \d{2}-(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d{2} \d{2}:\d{2}:\d{2} GMT|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value

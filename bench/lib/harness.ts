@@ -17,6 +17,27 @@ export interface Row {
   /** The row whose ops/s this one is compared with; ratio printed as "×". */
   vs?: string
   note?: string
+  /** Cells of the extra columns that `report`'s options declare, by column key. */
+  values?: Record<string, number>
+}
+
+/** An extra numeric column, printed between MB/s and the ratio. */
+export interface Column {
+  key: string
+  header: string
+  /** Decimals printed; 0 unless told. */
+  digits?: number
+}
+
+/** What a benchmark may change in the table; without options, every table looks as it always did. */
+export interface ReportOptions {
+  /** Header of the first column ("operation"). */
+  nameHeader?: string
+  /** Header of the rate column ("ops/s"). */
+  rateHeader?: string
+  columns?: Column[]
+  /** The closing sentence of the markdown, in place of the one about medians of runs in one process. */
+  footer?: string
 }
 
 /** Runs `fn` (which returns how many operations it did) `runs` times after one warm-up, and gives the median rate. */
@@ -58,31 +79,39 @@ function formatRate(n: number): string {
   return n.toFixed(0)
 }
 
-function tableRows(rows: Row[]): string[][] {
+function tableRows(rows: Row[], options: ReportOptions): string[][] {
   const byName = new Map(rows.map((r) => [r.name, r]))
-  return [['operation', 'ops/s', 'MB/s', 'ratio', 'note'], ...rows.map((r) => {
+  const columns = options.columns ?? []
+  const header = [options.nameHeader ?? 'operation', options.rateHeader ?? 'ops/s', 'MB/s', ...columns.map((c) => c.header), 'ratio', 'note']
+  return [header, ...rows.map((r) => {
     const base = r.vs === undefined ? undefined : byName.get(r.vs)
     return [
       r.name, formatRate(r.opsPerSec), r.mbPerSec === undefined ? '' : r.mbPerSec.toFixed(0),
+      ...columns.map((c) => {
+        const v = r.values?.[c.key]
+        return v === undefined || !Number.isFinite(v) ? '' : v.toFixed(c.digits ?? 0)
+      }),
       base === undefined ? '' : `${(r.opsPerSec / base.opsPerSec).toFixed(2)}× ${base.name}`, r.note ?? '',
     ]
   })]
 }
 
 /** Prints the table and saves it, with the machine and versions, as bench/results/<name>.md. */
-export function report(name: string, title: string, rows: Row[], facts: Record<string, string> = {}): void {
-  const table = tableRows(rows)
+export function report(name: string, title: string, rows: Row[], facts: Record<string, string> = {}, options: ReportOptions = {}): void {
+  const table = tableRows(rows, options)
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)))
+  /** The name and the note are text, left-aligned; every other column is a number. */
+  const left = (c: number): boolean => c === 0 || c === table[0].length - 1
   console.log(`\n${title}`)
-  for (const row of table) console.log(row.map((cell, c) => (c === 0 || c === 4 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '))
+  for (const row of table) console.log(row.map((cell, c) => (left(c) ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '))
 
   const info = { ...machine(), ...facts }
   const md = [
     `# ${title}`, '',
     ...Object.entries(info).map(([k, v]) => `- ${k}: ${v}`), '',
-    `| ${table[0].join(' | ')} |`, `| ${table[0].map((_, c) => (c === 0 || c === 4 ? '---' : '---:')).join(' | ')} |`,
+    `| ${table[0].join(' | ')} |`, `| ${table[0].map((_, c) => (left(c) ? '---' : '---:')).join(' | ')} |`,
     ...table.slice(1).map((row) => `| ${row.join(' | ')} |`), '',
-    `Produced by \`npm run bench -- ${name}\`. Medians of several runs in one process; the machine is shared, so compare ratios, not absolute figures.`, '',
+    options.footer ?? `Produced by \`npm run bench -- ${name}\`. Medians of several runs in one process; the machine is shared, so compare ratios, not absolute figures.`, '',
   ].join('\n')
   const dir = new URL('../../../bench/results/', import.meta.url)
   fs.mkdirSync(dir, { recursive: true })

@@ -52,7 +52,9 @@ export async function startApp(routes: Record<string, Route>, options: Partial<H
   await cacheReady(cache)
   const { port } = server.address() as AddressInfo
   let closing: Promise<void> | undefined
-  // Closed by the test, or after the file even when an assertion fails first: an open server would keep it running.
+  // Closed by the test, or by node:test's after() when an assertion fails first: an open server
+  // would keep the file running. Call startApp in a test or at top level: on Node 20 an after()
+  // registered inside a before() hook runs as soon as that hook returns.
   const close = () => (closing ??= (async () => {
     server.closeAllConnections()
     await new Promise<void>((resolve) => server.close(() => resolve()))
