@@ -15,9 +15,6 @@ export interface CachedHead {
   policy: CachePolicyObject
   /** Milliseconds since the epoch when the response was stored. */
   storedAt: number
-  /** stale-while-revalidate and stale-if-error windows, in seconds, kept beyond freshness. */
-  swr: number
-  sie: number
   /** Set (with status 0 and no body) on a URL's entry whose responses vary: the request fields that pick a variant. */
   vary?: string[]
 }

@@ -10,7 +10,8 @@ import { teeResponse, type TeedResponse } from './response-tee.js'
 import { holdBack } from './hold-back.js'
 import { isRefresh, refreshInBackground } from './background-refresh.js'
 import { serveCached } from './serve-cached.js'
-import { acceptsCoding, preferredEncoding, variantKey, varyFields } from './vary.js'
+import { decideToStore, single } from './storing-decision.js'
+import { acceptsCoding, preferredEncoding, variantKey } from './vary.js'
 
 const debug = createDebug('spillway:http')
 
@@ -42,7 +43,6 @@ export interface HttpCacheStats {
 type Decoded = CachedResponse & { policy: CachePolicy | undefined }
 
 const UNSAFE = new Set(['POST', 'PUT', 'DELETE', 'PATCH'])
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']
 const PREFIX = 'http:'
 
 /**
@@ -104,27 +104,17 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     next()
   }
 
-  /** Decides from the response as it went out whether to keep it, and keeps it. */
+  /** Keeps the response the tee saw, if the storing decision allows. */
   async function store_(s: Store, req: IncomingMessage, res: ServerResponse, key: string, teed: TeedResponse): Promise<void> {
-    if (teed.outcome !== 'finished' || teed.body === undefined) return debug('not stored %s: %s', key, teed.outcome === 'aborted' ? 'aborted' : 'over maxEntryBytes')
-    if (opts.statuses !== undefined && !opts.statuses.includes(teed.status)) return debug('not stored %s: status %d', key, teed.status)
-    const headers = storableHeaders(teed.headers)
-    if (headers['set-cookie'] !== undefined && !opts.allowSetCookie) return debug('not stored %s: Set-Cookie', key)
-    const fields = varyFields(single(headers.vary))
-    if (fields === '*') return debug('not stored %s: Vary: *', key)
-    const policyHeaders = withDefaultTtl(headers, opts.ttlByStatus[teed.status] ?? opts.ttl, opts.overrideCacheControl)
-    const policy = new Policy(policyRequest(req, key), { status: teed.status, headers: policyHeaders as CachePolicy.Headers },
-      { shared: !opts.private, cacheHeuristic: opts.heuristic ? 0.1 : 0, ignoreCargoCult: false })
-    if (!policy.storable()) return debug('not stored %s: not storable per RFC 9111 (status %d, cache-control %s)', key, teed.status, headers['cache-control'])
-    if (policy.timeToLive() <= 0) return debug('not stored %s: no freshness', key)
-    const ttl = policy.timeToLive() + opts.staleRetentionMs
-    const tags = [`url:${key}`, ...tagsOf(headers, opts.tagHeader), ...localTags(res)]
-    const head: CachedHead = { v: 1, status: teed.status, headers, policy: policy.toObject(), storedAt: clock(), swr: 0, sie: 0 }
+    const decision = decideToStore(teed, res, key, opts, clock(), (status, headers) => new Policy(policyRequest(req, key), { status, headers },
+      { shared: !opts.private, cacheHeuristic: opts.heuristic ? 0.1 : 0, ignoreCargoCult: false }))
+    if ('notStored' in decision) return debug('not stored %s: %s', key, decision.notStored)
+    const { head, varyFields: fields, ttl, tags } = decision
     if (fields.length > 0) {
       const marker: CachedHead = { ...head, status: 0, headers: {}, vary: fields }
       await s.set(PREFIX + key, encodeCachedResponse(marker, Buffer.alloc(0)), { ttl, tags: [`url:${key}`] })
     }
-    const entry = encodeCachedResponse(head, teed.body)
+    const entry = encodeCachedResponse(head, teed.body!)
     await s.set(PREFIX + variantKey(key, fields, req.headers), entry, { ttl, tags })
     stats.stored++
     stats.storedBytes += entry.byteLength
@@ -301,48 +291,6 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     if (ownsStore) await opening.then((s) => s.close(), () => {})
   }
   return middleware
-}
-
-function single(value: string | string[] | number | undefined): string | undefined {
-  if (value === undefined) return undefined
-  return Array.isArray(value) ? value.join(', ') : String(value)
-}
-
-/** Response headers as stored: lower-cased, strings, without hop-by-hop fields (RFC 9110 §7.6.1). */
-function storableHeaders(headers: Record<string, unknown>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {}
-  const connection = (single(headers.connection as string | undefined) ?? '').toLowerCase().split(',').map((h) => h.trim())
-  for (const [name, value] of Object.entries(headers)) {
-    const lower = name.toLowerCase()
-    if (value === undefined || HOP_BY_HOP.includes(lower) || connection.includes(lower) || lower === 'cache-status') continue
-    out[lower] = Array.isArray(value) ? value.map(String) : String(value)
-  }
-  return out
-}
-
-/**
- * The headers the storing decision is made on. A default TTL applies only to
- * a response that states no freshness of its own, and is added beside its
- * other directives, so no-store, private or no-cache still hold. With
- * `override` it replaces the origin's Cache-Control and Expires outright.
- */
-function withDefaultTtl(headers: Record<string, string | string[]>, ttlMs: number, override: boolean): Record<string, string | string[] | undefined> {
-  if (ttlMs <= 0) return headers
-  const maxAge = `s-maxage=${Math.ceil(ttlMs / 1000)}`
-  if (override) return { ...headers, 'cache-control': maxAge, expires: undefined }
-  const cc = single(headers['cache-control']) ?? ''
-  if (/(^|,)\s*(s-maxage|max-age)\s*=/i.test(cc) || headers.expires !== undefined) return headers
-  return { ...headers, 'cache-control': cc === '' ? maxAge : `${cc}, ${maxAge}` }
-}
-
-function tagsOf(headers: Record<string, string | string[]>, tagHeader: string): string[] {
-  const text = [single(headers[tagHeader]), single(headers['cache-tag'])].filter((t) => t !== undefined).join(' ')
-  return text.split(/[\s,]+/).filter((t) => t.length > 0)
-}
-
-function localTags(res: ServerResponse): string[] {
-  const tags = (res as ServerResponse & { locals?: { cacheTags?: unknown } }).locals?.cacheTags
-  return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string' && t.length > 0) : []
 }
 
 /** A numeric Cache-Control directive (seconds), or 0. */
