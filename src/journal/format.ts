@@ -22,7 +22,6 @@ export const HDR_CAPACITY = 16
 export const HDR_CREATED_AT = 24
 /** The CRC covers the static fields [0, HDR_CRC). */
 export const HDR_CRC = 60
-export const HDR_STATIC_BYTES = 64
 /** Dynamic words, changed with Atomics and not covered by the CRC. */
 export const HDR_TAIL = 64
 export const HDR_STATE = 72

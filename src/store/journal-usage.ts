@@ -25,10 +25,6 @@ export class JournalUsage {
     return written === 0 ? 0 : Math.min(1, (this.#dead.get(journalId) ?? 0) / written)
   }
 
-  deadBytes(journalId: number): number {
-    return this.#dead.get(journalId) ?? 0
-  }
-
   /** Dead bytes over written bytes, over every journal. */
   get totalDeadRatio(): number {
     let written = 0

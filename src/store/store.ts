@@ -13,7 +13,7 @@ import { DurabilityPolicy } from './durability.js'
 import { HeapTier } from './heap-tier.js'
 import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from './options.js'
 import { StoreCounters, type StoreStats } from './stats.js'
-import { decodeValue, encodeValue } from './stored-value.js'
+import { decodeValue, encodeTags, encodeValue } from './stored-value.js'
 import { TagIndex } from './tag-index.js'
 
 export interface SetOptions {
@@ -133,7 +133,8 @@ export class Store {
     const bytes = valueBytes(value)
     const now = this.options.now()
     const expiresAt = expiryOf(options.ttl, now)
-    const encoded = encodeValue(bytes, options.tags, this.options.compression ? this.options.compressThreshold : Infinity)
+    // Checked before anything changes, even for a write that will stay in the heap tier.
+    const tagBlock = options.tags === undefined || options.tags.length === 0 ? undefined : encodeTags(options.tags)
     let slot = this.#disk.find(k, now, false)
     if (slot < 0 && this.#doorkeeper !== undefined && !this.#doorkeeper.admit(k.hash)) {
       // First sighting: the heap tier only. (A key already on disk is always rewritten there,
@@ -143,6 +144,8 @@ export class Store {
       this.#tags.set(key, options.tags)
       return
     }
+    // Encoded (and compressed) only once the value is known to reach disk.
+    const encoded = encodeValue(bytes, tagBlock, this.options.compression ? this.options.compressThreshold : Infinity)
     slot = this.#disk.write(k, slot, encoded.flags, encoded.bytes, expiresAt, bytes.byteLength)
     this.#counters.diskWrites++
     this.#heap.set(key, Buffer.from(bytes), expiresAt, false)

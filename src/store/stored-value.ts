@@ -16,7 +16,8 @@ export interface EncodedValue {
 
 const MAX_TAG_BLOCK = 0xffff
 
-export function encodeValue(value: Uint8Array, tags: readonly string[] | undefined, compressFrom: number): EncodedValue {
+/** `tagBlock` is encodeTags' result, or undefined for an untagged value. */
+export function encodeValue(value: Uint8Array, tagBlock: Uint8Array | undefined, compressFrom: number): EncodedValue {
   let flags = 0
   let payload = value
   if (value.byteLength >= compressFrom) {
@@ -26,12 +27,11 @@ export function encodeValue(value: Uint8Array, tags: readonly string[] | undefin
       flags |= FLAG_COMPRESSED
     }
   }
-  if (tags === undefined || tags.length === 0) return { flags, bytes: payload }
-  const block = encodeTags(tags)
-  const bytes = new Uint8Array(2 + block.byteLength + payload.byteLength)
-  new DataView(bytes.buffer).setUint16(0, block.byteLength, true)
-  bytes.set(block, 2)
-  bytes.set(payload, 2 + block.byteLength)
+  if (tagBlock === undefined) return { flags, bytes: payload }
+  const bytes = new Uint8Array(2 + tagBlock.byteLength + payload.byteLength)
+  new DataView(bytes.buffer).setUint16(0, tagBlock.byteLength, true)
+  bytes.set(tagBlock, 2)
+  bytes.set(payload, 2 + tagBlock.byteLength)
   return { flags: flags | FLAG_TAGGED, bytes }
 }
 

@@ -7,6 +7,8 @@ describe("admission 'second-hit'", () => {
   it('keeps a first sighting in the heap tier only, and writes the second to disk', async () => {
     const dir = tempDir('admission')
     const store = await openStore({ dir, journalBytes: 64 * 1024, admission: 'second-hit' })
+    await assert.rejects(store.set('bad-tags', 'v', { tags: [''] }), { code: 'ERR_VALUE_INVALID' }, 'checked even for a heap-only write')
+    assert.equal(await store.get('bad-tags'), undefined)
     await store.set('once', 'heap only')
     await store.set('twice', 'first')
     await store.set('twice', 'second')
