@@ -14,6 +14,11 @@
  * - Write through: bytes reach the file only at sync()/syncAsync(), which
  *   write back the whole requested range, overwriting whatever another writer
  *   put there in the meantime. unmap() discards unsynced changes.
+ * Both sync() and syncAsync() write back on the calling thread, at the call;
+ * syncAsync() moves only the fdatasync off it. Write-backs therefore reach the
+ * file in call order, as msync's do: a queued write of an older snapshot can
+ * never land over a newer one (a sealed journal's header, say, written while
+ * an earlier flush of the same page was still waiting for the thread pool).
  * It also cannot reserve holes below the current EOF in allocate() (no way to
  * see holes from JS); it only extends short files with real zeros.
  */
@@ -32,7 +37,6 @@ const MESSAGES: Record<string, string> = {
   EBADF: 'bad file descriptor',
 }
 
-const writeAsync = promisify(fs.write)
 const fdatasyncAsync = promisify(fs.fdatasync)
 
 interface Region {
@@ -180,12 +184,8 @@ function sync(buffer: ArrayBuffer, offset: number, length: number, wait: boolean
 async function syncAsync(buffer: ArrayBuffer, offset: number, length: number): Promise<void> {
   const region = regionOf(buffer)
   const [off, len] = checkRange(buffer, offset, length)
-  // Snapshot first: unmap() may detach the buffer while the write is queued.
-  const copy = region.writable ? new Uint8Array(buffer.slice(off, off + len)) : new Uint8Array(0)
   try {
-    for (let done = 0; done < copy.byteLength;) {
-      done += (await writeAsync(region.fd, copy, done, len - done, off + done)).bytesWritten
-    }
+    if (region.writable) writeBack(region, buffer, off, len)
     await fdatasyncAsync(region.fd)
   } catch (err) {
     throw asSyscall(err, 'msync')

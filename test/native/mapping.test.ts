@@ -88,6 +88,19 @@ for (const name of availableBackends()) {
       await assert.rejects(api.syncAsync(buffer, 0, 1), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' })
     })
 
+    it('a syncAsync still under way never lands over a later sync of the same bytes', async () => {
+      const { file, fd } = fixture(8192)
+      const buffer = api.map(fd, 8192, true)
+      const bytes = new Uint8Array(buffer)
+      bytes[100] = 1
+      const older = api.syncAsync(buffer, 0, 4096)
+      bytes[100] = 2
+      api.sync(buffer, 0, 4096, false)
+      await older
+      assert.equal(fs.readFileSync(file)[100], 2, 'the file holds the newest write, not the older flush')
+      api.unmap(buffer)
+    })
+
     it('refuses to map past EOF or zero bytes (EINVAL)', () => {
       const { fd } = fixture(100)
       for (const length of [101, 4096, 0]) {
