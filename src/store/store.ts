@@ -24,7 +24,7 @@ export interface SetOptions {
 }
 
 /**
- * The cache: a byte-bounded LRU of decoded values in the heap, in front of
+ * The cache: a byte-bounded tier of decoded values in the heap, in front of
  * the journals on disk. Reads try the heap tier, then the keydir and one
  * journal read; writes append to the active journal and update both tiers.
  * Values come back as Buffers the store keeps no other reference to, except
