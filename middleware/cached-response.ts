@@ -33,15 +33,21 @@ export function encodeCachedResponse(head: CachedHead, body: Buffer): Buffer {
   return out
 }
 
+/** Where the head ends and the body starts in `bytes`, or -1 when they are too short to hold a head. */
+export function bodyOffset(bytes: Buffer): number {
+  if (bytes.byteLength < 4) return -1
+  const end = 4 + bytes.readUInt32LE(0)
+  return end > bytes.byteLength ? -1 : end
+}
+
 /** The cached response in `bytes`, or undefined when they are not one this version wrote. */
 export function decodeCachedResponse(bytes: Buffer): CachedResponse | undefined {
-  if (bytes.byteLength < 4) return undefined
-  const length = bytes.readUInt32LE(0)
-  if (4 + length > bytes.byteLength) return undefined
+  const end = bodyOffset(bytes)
+  if (end < 0) return undefined
   try {
-    const head = JSON.parse(bytes.toString('utf8', 4, 4 + length)) as CachedHead
+    const head = JSON.parse(bytes.toString('utf8', 4, end)) as CachedHead
     if (head?.v !== 1 || typeof head.status !== 'number' || typeof head.headers !== 'object') return undefined
-    return { head, body: bytes.subarray(4 + length) }
+    return { head, body: bytes.subarray(end) }
   } catch {
     return undefined
   }

@@ -4,6 +4,7 @@ import CachePolicy from 'http-cache-semantics'
 import { openStore, type Store } from '../src/index.js'
 import { defaultKey, type CacheRequest } from './cache-key.js'
 import { decodeCachedResponse, encodeCachedResponse, type CachedHead, type CachedResponse } from './cached-response.js'
+import { DecodedEntries } from './decoded-entries.js'
 import { formatCacheStatus, type CacheStatus } from './cache-status.js'
 import { resolveHttpCacheOptions, type HttpCacheOptions } from './options.js'
 import { teeResponse, type TeedResponse } from './response-tee.js'
@@ -77,26 +78,19 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       : { ...req.headers, 'accept-encoding': preferredEncoding(req.headers['accept-encoding']) },
   })
 
-  // A heap-tier hit hands back the tier's own Buffer, the same object each time: decode it once.
-  // The entry leaves this map when the heap tier lets go of the Buffer.
-  const decoded = new WeakMap<Buffer, Decoded>()
-  const decode = (bytes: Buffer | undefined): Decoded | undefined => {
-    if (bytes === undefined) return undefined
-    let entry = decoded.get(bytes)
-    if (entry === undefined) {
-      const response = decodeCachedResponse(bytes)
-      if (response === undefined) return undefined
-      entry = { ...response, policy: response.head.status === 0 ? undefined : Policy.fromObject(response.head.policy) }
-      decoded.set(bytes, entry)
-    }
-    return entry
-  }
+  const decoded = new DecodedEntries<Decoded>((bytes) => {
+    const response = decodeCachedResponse(bytes)
+    return response === undefined ? undefined
+      : { ...response, policy: response.head.status === 0 ? undefined : Policy.fromObject(response.head.policy) }
+  })
 
-  async function lookup(s: Store, key: string, req: IncomingMessage): Promise<Decoded | 'uri-miss' | 'vary-miss'> {
-    const entry = decode(await s.get(PREFIX + key))
+  // Synchronous: a hit is served without a turn of the microtask queue.
+  function lookup(s: Store, key: string, req: IncomingMessage): Decoded | 'uri-miss' | 'vary-miss' {
+    const entry = decoded.get(PREFIX + key, s.getSync(PREFIX + key))
     if (entry === undefined) return 'uri-miss'
     if (entry.head.status !== 0) return entry
-    return decode(await s.get(PREFIX + variantKey(key, entry.head.vary ?? [], req.headers))) ?? 'vary-miss'
+    const variant = PREFIX + variantKey(key, entry.head.vary ?? [], req.headers)
+    return decoded.get(variant, s.getSync(variant)) ?? 'vary-miss'
   }
 
   function forward(res: ServerResponse, next: Next, status: CacheStatus): void {
@@ -153,7 +147,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     }
     const key = keyOf(req)
     const refresh = isRefresh(req)
-    const found = refresh ? 'uri-miss' as const : await lookup(s, key, req)
+    const found = refresh ? 'uri-miss' as const : lookup(s, key, req)
     let stale: Decoded | undefined
     let revalidation: CachePolicy.EvaluateRequestResult['revalidation']
     if (typeof found !== 'string' && acceptsCoding(req.headers['accept-encoding'], single(found.head.headers['content-encoding']))) {
@@ -186,7 +180,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     if (waitingOn !== undefined) {
       // Another request is fetching this URL: wait for it (up to lockTimeoutMs), then try the cache again.
       await Promise.race([waitingOn, new Promise((resolve) => setTimeout(resolve, opts.lockTimeoutMs).unref())])
-      const again = await lookup(s, key, req)
+      const again = lookup(s, key, req)
       if (typeof again !== 'string' && again.policy!.satisfiesWithoutRevalidation(policyRequest(req, key))) {
         stats.coalesced++
         stats.hits++

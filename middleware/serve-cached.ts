@@ -6,8 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
  * 200 body (§14), headers only for HEAD, the whole entry otherwise.
  */
 export function serveCached(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: Buffer): void {
-  for (const [name, value] of Object.entries(headers)) {
-    if (name !== 'content-length' && name !== 'transfer-encoding') res.setHeader(name, value)
+  for (const name in headers) {
+    if (name !== 'content-length' && name !== 'transfer-encoding') res.setHeader(name, headers[name])
   }
   if (notModified(req, status, headers)) {
     for (const name of ['content-length', 'content-type', 'content-encoding', 'content-range']) res.removeHeader(name)

@@ -155,7 +155,8 @@ for (const framework of FRAMEWORKS) {
         length.writeUInt32LE(json.byteLength)
         return Buffer.concat([length, json, Buffer.from('body')])
       }
-      const store = storeWith(real, { get: async () => garbage[i++ % garbage.length] })
+      const next = () => garbage[i++ % garbage.length]
+      const store = storeWith(real, { getSync: next, get: async () => next() })
       app = await startApp(routes, { store }, framework)
       for (let n = 1; n <= garbage.length; n++) {
         const res = await rawRequest(app.url + '/data')
