@@ -166,7 +166,7 @@ function inChild(engine: Engine): Promise<ChildReport> {
 
 /** Fixed colours, so that an engine keeps its colour whichever engines ran. */
 const COLORS: Record<string, string> = {
-  'spillway (disk tier)': '#d62728', 'spillway (hot)': '#ff7f0e', lmdb: '#1f77b4', 'lmdb noSync': '#6baed6',
+  'spillway (disk tier)': '#d62728', 'spillway (heap off)': '#8c1c1c', 'spillway (hot)': '#ff7f0e', lmdb: '#1f77b4', 'lmdb noSync': '#6baed6',
   'classic-level': '#2ca02c', medea: '#9467bd', 'lru-cache': '#7f7f7f',
 }
 
@@ -175,6 +175,10 @@ const TARGETS: [label: string, op: Op, engine: string, baseOp: Op, base: string]
   ['disk-tier fillrandom / lmdb random put', 'fillrandom', 'spillway (disk tier)', 'fillrandom', 'lmdb'],
   ['disk-tier overwrite / lmdb random put', 'overwrite', 'spillway (disk tier)', 'overwrite', 'lmdb'],
   ['disk-tier readmissing / lmdb', 'readmissing', 'spillway (disk tier)', 'readmissing', 'lmdb'],
+  ['heap-off readrandom / lmdb get', 'readrandom', 'spillway (heap off)', 'readrandom', 'lmdb'],
+  ['heap-off fillrandom / lmdb random put', 'fillrandom', 'spillway (heap off)', 'fillrandom', 'lmdb'],
+  ['heap-off overwrite / lmdb random put', 'overwrite', 'spillway (heap off)', 'overwrite', 'lmdb'],
+  ['heap-off readmissing / lmdb', 'readmissing', 'spillway (heap off)', 'readmissing', 'lmdb'],
   ['hot readrandom / lru-cache', 'readrandom-hot', 'spillway (hot)', 'readrandom-hot', 'lru-cache'],
 ]
 

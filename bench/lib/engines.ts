@@ -161,16 +161,25 @@ async function medea(): Promise<Engine> {
   }
 }
 
-function spillwayEngine(openStore: OpenStore, hot: boolean): Engine {
+/** The heap tier spillway runs with: none, 1 MiB (far smaller than the working set), or room for every value. */
+type HeapTierSize = 'off' | 'small' | 'hot'
+
+const SPILLWAY_VARIANTS: Record<HeapTierSize, { name: string; notes: string }> = {
+  off: { name: 'spillway (heap off)', notes: 'heap tier off (maxHeapBytes 0): every read goes to the disk tier' },
+  small: { name: 'spillway (disk tier)', notes: 'heap tier of 1 MiB, far smaller than the working set' },
+  hot: { name: 'spillway (hot)', notes: 'heap tier sized to hold every value' },
+}
+
+function spillwayEngine(openStore: OpenStore, heap: HeapTierSize): Engine {
+  const { name, notes } = SPILLWAY_VARIANTS[heap]
   return {
-    name: hot ? 'spillway (hot)' : 'spillway (disk tier)', version: ownVersion(),
-    hotTier: hot,
-    notes: (hot ? 'heap tier sized to hold every value' : 'heap tier of 1 MiB, far smaller than the working set') +
-      "; durability 'interval' (msync every 100 ms), other options default; async `set`, sync `getSync`",
+    name, version: ownVersion(),
+    hotTier: heap === 'hot',
+    notes: `${notes}; durability 'interval' (msync every 100 ms), other options default; async \`set\`, sync \`getSync\``,
     async open(dir, w) {
       const store = await openStore({
         dir, durability: 'interval',
-        maxHeapBytes: hot ? hotHeapBytes(w) : 2 ** 20,
+        maxHeapBytes: heap === 'hot' ? hotHeapBytes(w) : heap === 'small' ? 2 ** 20 : 0,
         maxDiskBytes: Math.max(2 ** 30, 4 * w.keys * (w.valueBytes + 64)),
       })
       return {
@@ -203,7 +212,7 @@ export async function loadEngines(): Promise<{ engines: Engine[]; skipped: strin
     const mod = (await import('../../src/index.js')) as Record<string, unknown>
     if (typeof mod.openStore !== 'function') throw new Error('src/index.ts does not export openStore yet')
     const openStore = mod.openStore as OpenStore
-    return [spillwayEngine(openStore, false), spillwayEngine(openStore, true)]
+    return [spillwayEngine(openStore, 'small'), spillwayEngine(openStore, 'off'), spillwayEngine(openStore, 'hot')]
   })
   await tryLoad('lmdb', async () => [await lmdb(false), await lmdb(true)])
   await tryLoad('classic-level', async () => [await classicLevel()])

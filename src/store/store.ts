@@ -148,7 +148,9 @@ export class Store {
     const encoded = encodeValue(bytes, tagBlock, this.options.compression ? this.options.compressThreshold : Infinity)
     slot = this.#disk.write(k, slot, encoded.flags, encoded.bytes, expiresAt, bytes.byteLength)
     this.#counters.diskWrites++
-    this.#heap.set(key, Buffer.from(bytes), expiresAt, false)
+    // Write-around: a value enters the heap tier on its second read, as one read from disk does, so a
+    // bulk load cannot push the hot set out. A value the tier already holds is replaced there.
+    if (this.#heap.peek(key) !== undefined) this.#heap.set(key, Buffer.from(bytes), expiresAt, false)
     this.#tags.set(key, options.tags)
     // Awaited only when there is something to wait for: most writes finish without a turn of the microtask queue.
     const backlog = this.#afterAppend()
