@@ -89,12 +89,14 @@ export class Store {
   }
 
   getSync(key: string): Buffer | undefined {
-    this.#checkOpen()
-    const cached = typeof key === 'string' ? this.#heap.get(key, this.options.now) : undefined
+    // The hot path: close() empties the heap tier first, so a hit means the store is open, and a
+    // key that is not a string finds nothing in it and is refused by the checks below.
+    const cached = this.#heap.get(key, this.options.now)
     if (cached !== undefined) {
       this.#counters.heapHits++
       return cached.value
     }
+    this.#checkOpen()
     this.#counters.heapMisses++
     const k = this.#key.encode(key)
     const slot = this.#disk.find(k, this.options.now())
@@ -249,6 +251,7 @@ export class Store {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#heap.clear()
     this.#durability.close()
     try {
       await this.#maintenance
@@ -258,7 +261,6 @@ export class Store {
     } finally {
       this.#disk.journals.close()
       this.#lock.release()
-      this.#heap.clear()
     }
   }
 
