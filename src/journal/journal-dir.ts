@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import path from 'node:path'
 import { SpillwayError, isSystemError, translateWriteError } from '../errors.js'
 import { keyByteLength, valueBytes } from '../input-bytes.js'
@@ -77,6 +78,16 @@ export class JournalDir {
   #mapping: MappingPolicy
   #now: () => number
   #sidecars = new SidecarBuilder()
+  /** An append ending at or past this offset of the active journal starts preparing the next one. */
+  #prepareFrom = Infinity
+  /** Next journals being built off this thread (one, but for a rotation that outran its build). */
+  #preparing = new Set<Promise<unknown>>()
+  /** The id of the journal prepared (or being prepared) last; not yet open here while above #newestId. */
+  #preparedId = 0
+  /** The next journal, built and waiting under its private name to be linked into place. */
+  #prepared: { id: number; file: string } | undefined
+  /** Capacity of removed journals whose files are still being deleted. */
+  #removingBytes = 0
   /** The scan of the active journal made at open, until replay uses it. */
   #openScan: { journal: Journal; tail: number; damaged: boolean; view: ByteView; result: ScanResult } | undefined
   #closed = false
@@ -151,7 +162,10 @@ export class JournalDir {
     for (;;) {
       const journal = this.#active ?? this.#nextJournal()
       const offset = journal.tryAppend(key, keyLength, bytes, flags, writeTime, expiresAt)
-      if (offset >= 0) return { journalId: journal.id, offset, length }
+      if (offset >= 0) {
+        if (offset >= this.#prepareFrom) this.#prepareNext()
+        return { journalId: journal.id, offset, length }
+      }
       this.#retire(journal)
     }
   }
@@ -233,9 +247,13 @@ export class JournalDir {
     return built.hint
   }
 
-  /** Bytes of every journal file open here. */
+  /**
+   * Bytes of the journal files this directory object has on disk: those open
+   * here, the next one if it is prepared or being prepared, and removed ones
+   * whose files the thread pool has not deleted yet.
+   */
   diskBytes(): number {
-    let bytes = 0
+    let bytes = this.#removingBytes + (this.#preparedId > this.#newestId ? this.journalBytes : 0)
     for (const { journal } of this.#slots.values()) bytes += journal.capacity
     return bytes
   }
@@ -257,8 +275,12 @@ export class JournalDir {
     if (slot === undefined || slot.journal === this.#active) return Promise.resolve()
     slot.journal.close()
     this.#slots.delete(id)
+    this.#removingBytes += slot.journal.capacity
     return Promise.all([journalFileName(id), hintFileName(id), bloomFileName(id)]
-      .map((name) => fs.promises.rm(path.join(this.dir, name), { force: true }))).then(() => {})
+      .map((name) => fs.promises.rm(path.join(this.dir, name), { force: true })))
+      .then(() => {}).finally(() => {
+        this.#removingBytes -= slot.journal.capacity
+      })
   }
 
   /** Makes this thread's appends so far durable (msync MS_SYNC). */
@@ -271,20 +293,27 @@ export class JournalDir {
     await Promise.all([...this.#slots.values()].map(({ journal }) => journal.syncAsync()))
   }
 
-  /** Resolves once the sidecars of every journal sealed so far are written (a graceful shutdown waits for it). */
-  sidecarsBuilt(): Promise<void> {
-    return this.#sidecars.settled()
+  /**
+   * Resolves once the work started off this thread has finished: the
+   * sidecars of every journal sealed so far, and the next journal if one is
+   * being prepared (a graceful shutdown waits for it).
+   */
+  async backgroundSettled(): Promise<void> {
+    await Promise.all(this.#preparing)
+    await this.#sidecars.settled()
   }
 
   /** Unmaps and closes every journal. Appends are not synced; sidecars still being built are left to the next open. */
   close(): void {
     if (this.#closed) return
     this.#closed = true
+    if (this.#prepared !== undefined) fs.rmSync(this.#prepared.file, { force: true })
+    this.#prepared = undefined
     this.#mapping.close()
     this.#sidecars.close()
     for (const { journal } of this.#slots.values()) journal.close()
     this.#slots.clear()
-    this.#active = undefined
+    this.#activate(undefined)
   }
 
   #openFiles(): void {
@@ -312,7 +341,7 @@ export class JournalDir {
       }
       this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
       if (journal.sealed) journal.remapReadOnly()
-      else this.#active = journal
+      else this.#activate(journal)
     }
     this.#mapping.enforceBudget()
     if (this.#active !== undefined) this.#recoverActive(this.#active)
@@ -332,23 +361,61 @@ export class JournalDir {
       this.#onCorruption(report)
     })
     this.#openScan = { journal, tail: journal.tail, damaged, ...scan }
-    if (damaged) this.#active = undefined
+    if (damaged) this.#activate(undefined)
   }
 
   /** Opens the journal after the newest one known here, creating it unless another writer already has. */
   #nextJournal(): Journal {
     const id = this.#newestId + 1
-    Journal.create(this.#api, this.dir, id, this.journalBytes, this.#now())
+    const prepared = this.#prepared?.id === id ? this.#prepared.file : undefined
+    this.#prepared = undefined
+    Journal.create(this.#api, this.dir, id, this.journalBytes, this.#now(), prepared)
     const journal = Journal.open(this.#api, path.join(this.dir, journalFileName(id)), true, this.#onCorruption)
     this.#newestId = id
     this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
-    this.#active = journal
+    this.#activate(journal)
     return journal
+  }
+
+  #activate(journal: Journal | undefined): void {
+    this.#active = journal
+    this.#prepareFrom = journal === undefined ? Infinity : journal.capacity / 2
+  }
+
+  /**
+   * The active journal is half full: build the next one off this thread, so
+   * the writer that fills this one only links it into place instead of
+   * waiting for a file to be allocated and synced. It stays under its private
+   * name until then, so no one sees an empty journal ahead of the active one.
+   * A failure here is left for the rotation itself to meet and report.
+   */
+  #prepareNext(): void {
+    this.#prepareFrom = Infinity
+    const id = this.#newestId + 1
+    this.#preparedId = id
+    // Unwanted once this directory closed or opened that journal by itself.
+    const wanted = () => !this.#closed && id > this.#newestId
+    // Started on the next turn of the event loop: a writer that never yields fills journal after
+    // journal without one, and then has no use for a build it could not wait for.
+    const run: Promise<void> = nextTurn()
+      .then(() => Journal.prepare(this.#api, this.dir, id, this.journalBytes, this.#now(), wanted))
+      .then((file) => this.#keepPrepared(id, file, wanted()), () => this.#keepPrepared(id, undefined, false))
+      .finally(() => this.#preparing.delete(run))
+    this.#preparing.add(run)
+  }
+
+  #keepPrepared(id: number, file: string | undefined, wanted: boolean): void {
+    if (file !== undefined && wanted) {
+      this.#prepared = { id, file }
+      return
+    }
+    if (file !== undefined) fs.rmSync(file, { force: true })
+    if (this.#preparedId === id) this.#preparedId = 0
   }
 
   /** The active journal is full: seal it here and have its sidecars built off this thread. */
   #retire(journal: Journal): void {
-    if (this.#active === journal) this.#active = undefined
+    if (this.#active === journal) this.#activate(undefined)
     journal.remapReadOnly()
     this.#mapping.enforceBudget()
     void this.#sidecars.build({ dir: this.dir, id: journal.id, recovery: this.#recovery, backend: this.#api.name }).then((result) => {

@@ -53,11 +53,13 @@ export class Journal {
    * here with ERR_DISK_FULL and never as SIGBUS on a later write into a hole.
    * The file is built under a private name and linked into place, so a
    * journal is never seen half-initialised and exactly one creator wins.
-   * Returns false when another thread or process created it first.
+   * `prepared` is a file `prepare` made ready under its private name: only
+   * the link is left to do. Returns false when another thread or process
+   * created the journal first.
    */
-  static create(api: MappingApi, dir: string, id: number, capacity: number, now: number): boolean {
-    const file = path.join(dir, journalFileName(id))
-    const tmp = path.join(dir, `.${journalFileName(id)}.${process.pid}.${threadId}.tmp`)
+  static create(api: MappingApi, dir: string, id: number, capacity: number, now: number, prepared?: string): boolean {
+    const { file, tmp, header } = newJournalFiles(dir, id, capacity, now, 'sync')
+    if (prepared !== undefined) return linkIntoPlace(prepared, file)
     let fd: number
     try {
       fd = fs.openSync(tmp, 'wx+')
@@ -66,18 +68,51 @@ export class Journal {
     }
     try {
       api.allocate(fd, 0, capacity)
-      const page = new Uint8Array(HEADER_BYTES)
-      writeHeader(page, { id, capacity, createdAt: now })
-      fs.writeSync(fd, page, 0, HEADER_BYTES, 0)
+      fs.writeSync(fd, header, 0, HEADER_BYTES, 0)
       fs.fdatasyncSync(fd)
-      fs.linkSync(tmp, file)
-      return true
     } catch (err) {
-      if (isSystemError(err, 'EEXIST')) return false
+      fs.rmSync(tmp, { force: true })
       throw translateWriteError(err, `creating journal ${file}`)
     } finally {
       fs.closeSync(fd)
-      fs.rmSync(tmp, { force: true })
+    }
+    return linkIntoPlace(tmp, file)
+  }
+
+  /**
+   * Builds journal `id` as create does, under its private name, with the
+   * writes and the waiting on the thread pool: the fdatasync that makes the
+   * header durable takes milliseconds, and tens of them while other writes
+   * are being flushed. JournalDir prepares the next journal this way while
+   * the active one still has room, so that a rotation only has to link it
+   * into place. (The allocation stays on this thread: with the mmap backend
+   * it is one posix_fallocate, which only reserves extents.) Resolves the
+   * file's private name, or undefined when `wanted()`, asked before each
+   * step, says no (the file is then removed).
+   */
+  static async prepare(api: MappingApi, dir: string, id: number, capacity: number, now: number, wanted: () => boolean): Promise<string | undefined> {
+    if (!wanted()) return undefined
+    const { file, tmp, header } = newJournalFiles(dir, id, capacity, now, 'next')
+    let handle: fs.promises.FileHandle
+    try {
+      handle = await fs.promises.open(tmp, 'wx+')
+    } catch (err) {
+      throw translateWriteError(err, `creating journal ${file}`)
+    }
+    let ready = false
+    try {
+      if (wanted()) {
+        api.allocate(handle.fd, 0, capacity)
+        await handle.write(header, 0, HEADER_BYTES, 0)
+        await handle.datasync()
+        ready = wanted()
+      }
+      return ready ? tmp : undefined
+    } catch (err) {
+      throw translateWriteError(err, `creating journal ${file}`)
+    } finally {
+      await handle.close()
+      if (!ready) await fs.promises.rm(tmp, { force: true })
     }
   }
 
@@ -290,4 +325,29 @@ const CACHED_CLAIM_BYTES = 64 * 1024
 function claimSize(size: number): bigint {
   if (size > CACHED_CLAIM_BYTES) return BigInt(size)
   return CLAIM_SIZES[size] ??= BigInt(size)
+}
+
+/**
+ * A new journal's final name, the private name it is built under (one per
+ * process, thread and way of creating, so a synchronous creation racing a
+ * prepared one never collides with it), and its header page.
+ */
+function newJournalFiles(dir: string, id: number, capacity: number, now: number, how: 'sync' | 'next'): { file: string; tmp: string; header: Uint8Array } {
+  const name = journalFileName(id)
+  const header = new Uint8Array(HEADER_BYTES)
+  writeHeader(header, { id, capacity, createdAt: now })
+  return { file: path.join(dir, name), tmp: path.join(dir, `.${name}.${how}.${process.pid}.${threadId}.tmp`), header }
+}
+
+/** Links a finished journal built under `tmp` into place as `file`; false when one is there already. */
+function linkIntoPlace(tmp: string, file: string): boolean {
+  try {
+    fs.linkSync(tmp, file)
+    return true
+  } catch (err) {
+    if (isSystemError(err, 'EEXIST')) return false
+    throw translateWriteError(err, `creating journal ${file}`)
+  } finally {
+    fs.rmSync(tmp, { force: true })
+  }
 }

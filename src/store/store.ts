@@ -257,7 +257,7 @@ export class Store {
       await this.#maintenance
       if (this.options.durability !== 'none') await this.#durability.flush()
       // Sidecars make the next open fast; a crash instead of a close only costs a scan then.
-      await this.#disk.journals.sidecarsBuilt()
+      await this.#disk.journals.backgroundSettled()
     } finally {
       this.#disk.journals.close()
       this.#lock.release()

@@ -128,7 +128,7 @@ for (const backend of BACKENDS) {
       const dir = tempDir('hint')
       const jd = JournalDir.open(dir, { journalBytes: JOURNAL_BYTES, backend })
       for (let i = 0; i < 1200; i++) jd.append(`key-${i}`, valueFor(`key-${i}`, i, 60 + i % 50))
-      await jd.sidecarsBuilt()
+      await jd.backgroundSettled()
       jd.close()
       const hint = path.join(dir, '00000001.hint')
       const good = fs.readFileSync(hint)
