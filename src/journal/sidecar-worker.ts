@@ -3,6 +3,7 @@
  * so the scan of a full journal (tens to hundreds of milliseconds at 64 MiB)
  * never runs on the thread serving requests. Started by SidecarBuilder.
  */
+import os from 'node:os'
 import path from 'node:path'
 import { parentPort } from 'node:worker_threads'
 import { mappingFor } from '../native.js'
@@ -40,6 +41,15 @@ function build(job: SidecarJob): SidecarResult {
   } finally {
     journal.close()
   }
+}
+
+// Background work: on Linux the nice value is per thread, and this lowers only this one's, so a
+// scan of a 64 MiB journal yields the CPU to the thread serving requests (on a 2-core machine it
+// otherwise stalls that thread's event loop for tens of milliseconds).
+try {
+  os.setPriority(10)
+} catch {
+  // Not allowed here (or not Linux): the builds run at the normal priority.
 }
 
 parentPort?.on('message', (job: SidecarJob) => {
