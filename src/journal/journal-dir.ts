@@ -1,6 +1,6 @@
 import fs from 'node:fs'
-import { setImmediate as nextTurn } from 'node:timers/promises'
 import path from 'node:path'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { SpillwayError, isSystemError, translateWriteError } from '../errors.js'
 import { keyByteLength, valueBytes } from '../input-bytes.js'
 import { mapping as defaultMapping, mappingFor, type BackendName, type MappingApi } from '../native.js'
@@ -78,7 +78,7 @@ export class JournalDir {
   #mapping: MappingPolicy
   #now: () => number
   #sidecars = new SidecarBuilder()
-  /** An append ending at or past this offset of the active journal starts preparing the next one. */
+  /** An append that starts at or past this offset of the active journal starts preparing the next one. */
   #prepareFrom = Infinity
   /** Next journals being built off this thread (one, but for a rotation that outran its build). */
   #preparing = new Set<Promise<unknown>>()
@@ -367,9 +367,10 @@ export class JournalDir {
   /** Opens the journal after the newest one known here, creating it unless another writer already has. */
   #nextJournal(): Journal {
     const id = this.#newestId + 1
-    const prepared = this.#prepared?.id === id ? this.#prepared.file : undefined
+    const prepared = this.#prepared
     this.#prepared = undefined
-    Journal.create(this.#api, this.dir, id, this.journalBytes, this.#now(), prepared)
+    if (prepared !== undefined && prepared.id !== id) fs.rmSync(prepared.file, { force: true })
+    Journal.create(this.#api, this.dir, id, this.journalBytes, this.#now(), prepared?.id === id ? prepared.file : undefined)
     const journal = Journal.open(this.#api, path.join(this.dir, journalFileName(id)), true, this.#onCorruption)
     this.#newestId = id
     this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })

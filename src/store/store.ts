@@ -26,7 +26,8 @@ export interface SetOptions {
 /**
  * The cache: a byte-bounded tier of decoded values in the heap, in front of
  * the journals on disk. Reads try the heap tier, then the keydir and one
- * journal read; writes append to the active journal and update both tiers.
+ * journal read; writes append to the active journal and go around the heap
+ * tier (replacing a value it holds).
  * Values come back as Buffers the store keeps no other reference to, except
  * that a heap-tier hit returns the tier's own Buffer: treat it as read-only.
  */
