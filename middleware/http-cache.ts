@@ -69,7 +69,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
   opening.then((s) => { store = s }, (err) => debug('store failed to open, every request passes through: %s', err))
   const inflight = new Map<string, Promise<void>>()
   const stats: HttpCacheStats = { hits: 0, misses: 0, stale: 0, bypasses: 0, coalesced: 0, stored: 0, storedBytes: 0, errors: 0 }
-  const keyOf = (req: CacheRequest) => (opts.key ?? ((r: CacheRequest) => defaultKey(r, opts)))(req)
+  const keyOf: (req: CacheRequest) => string = opts.key ?? ((req) => defaultKey(req, opts))
   // The policy checks Vary itself on raw values: give it Accept-Encoding as normalised, as variant keys have it.
   const policyRequest = (req: IncomingMessage, key: string) => ({
     method: 'GET',
@@ -125,7 +125,12 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     }
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, next: Next): Promise<void> {
+  /**
+   * Serves a hit, or sends the request on to the origin, synchronously; only
+   * a request that waits for another one fetching its URL returns a promise.
+   * A hit thus costs no promise and no turn of the microtask queue.
+   */
+  function handle(req: IncomingMessage, res: ServerResponse, next: Next): Promise<void> | void {
     const s = store
     const method = req.method ?? 'GET'
     if (s === undefined) {
@@ -176,19 +181,25 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       res.end()
       return
     }
+    const toOrigin = () => forwardToOrigin(s, req, res, next, key, refresh, found, stale, revalidation)
     const waitingOn = refresh ? undefined : inflight.get(key)
-    if (waitingOn !== undefined) {
-      // Another request is fetching this URL: wait for it (up to lockTimeoutMs), then try the cache again.
-      await Promise.race([waitingOn, new Promise((resolve) => setTimeout(resolve, opts.lockTimeoutMs).unref())])
+    if (waitingOn === undefined) return toOrigin()
+    // Another request is fetching this URL: wait for it (up to lockTimeoutMs), then try the cache again.
+    return Promise.race([waitingOn, new Promise((resolve) => setTimeout(resolve, opts.lockTimeoutMs).unref())]).then(() => {
       const again = lookup(s, key, req)
-      if (typeof again !== 'string' && again.policy!.satisfiesWithoutRevalidation(policyRequest(req, key))) {
-        stats.coalesced++
-        stats.hits++
-        const headers = again.policy!.responseHeaders() as Record<string, string | string[]>
-        headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, collapsed: true })
-        return serveCached(req, res, again.head.status, headers, again.body)
-      }
-    }
+      if (typeof again === 'string' || !again.policy!.satisfiesWithoutRevalidation(policyRequest(req, key))) return toOrigin()
+      stats.coalesced++
+      stats.hits++
+      const headers = again.policy!.responseHeaders() as Record<string, string | string[]>
+      headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, collapsed: true })
+      serveCached(req, res, again.head.status, headers, again.body)
+    })
+  }
+
+  /** A miss (or a stale entry to revalidate): the route runs, and the tee keeps what it sends. */
+  function forwardToOrigin(s: Store, req: IncomingMessage, res: ServerResponse, next: Next, key: string, refresh: boolean,
+    found: Decoded | 'uri-miss' | 'vary-miss', stale: Decoded | undefined, revalidation: CachePolicy.EvaluateRequestResult['revalidation']): void {
+    const method = req.method ?? 'GET'
     stats.misses++
     if (stale !== undefined) revalidateOrFallBack(req, res, key, stale, revalidation)
     const teed = teeResponse(res, opts.maxEntryBytes)
@@ -258,11 +269,17 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       forwarded = true
       next(err)
     }
-    handle(req, res, onceNext).catch((err) => {
+    const failed = (err: unknown) => {
       stats.errors++
       debug('cache error, passing through: %s', err)
       if (!res.headersSent) onceNext()
-    })
+    }
+    try {
+      const waiting = handle(req, res, onceNext)
+      if (waiting instanceof Promise) waiting.catch(failed)
+    } catch (err) {
+      failed(err)
+    }
   }) as HttpCacheMiddleware
 
   middleware.purge = async (urlOrKey, host) => {
