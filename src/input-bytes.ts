@@ -20,9 +20,18 @@ export function keyByteLength(key: unknown): number {
  * ERR_KEY_TOO_LARGE; anything that is not a string gets ERR_KEY_INVALID.
  */
 export function checkKeyString(key: unknown): asserts key is string {
+  checkKeyShape(key)
+  checkWellFormed(key)
+}
+
+/** checkKeyString without the well-formedness check, for a caller that makes it only for keys not all ASCII. */
+export function checkKeyShape(key: unknown): asserts key is string {
   if (typeof key !== 'string') throw notAString(key)
   if (key.length === 0) throw new SpillwayError('ERR_KEY_INVALID', 'key must be a non-empty string; got an empty string')
   if (key.length > MAX_KEY_BYTES) throw keyTooLarge(key.length, true)
+}
+
+export function checkWellFormed(key: string): void {
   // Lone surrogates would all encode as U+FFFD, so two different keys could share one stored form.
   if (!key.isWellFormed()) throw new SpillwayError('ERR_KEY_INVALID', 'key must be well-formed UTF-16 (it holds a lone surrogate)')
 }

@@ -1,4 +1,4 @@
-import { checkEncodedKeyLength, checkKeyString } from '../input-bytes.js'
+import { checkEncodedKeyLength, checkKeyShape, checkWellFormed } from '../input-bytes.js'
 import { FLAG_PURGE, FLAG_TAGGED, FLAG_TOMBSTONE, MAX_KEY_BYTES } from '../journal/format.js'
 import type { JournalDir, RecordLocation, StoredRecord } from '../journal/journal-dir.js'
 import { hashKey } from '../key-hash.js'
@@ -19,7 +19,7 @@ export class EncodedKey {
 
   /** Checks `key` and encodes it; throws ERR_KEY_INVALID or ERR_KEY_TOO_LARGE. */
   encode(key: unknown): this {
-    checkKeyString(key)
+    checkKeyShape(key)
     this.length = checkEncodedKeyLength(encodeUtf8(key, this.bytes))
     this.hash = hashKey(this.bytes, 0, this.length)
     return this
@@ -190,12 +190,19 @@ export class DiskTier {
   }
 }
 
-/** UTF-8 encoding with a loop for ASCII, the common key, which beats a call into the encoder. */
+/**
+ * UTF-8 encoding with a loop for ASCII, the common key, which beats a call
+ * into the encoder; an ASCII key is well-formed, so only the others are
+ * checked for lone surrogates.
+ */
 function encodeUtf8(key: string, into: Buffer): number {
   const n = key.length
   for (let i = 0; i < n; i++) {
     const c = key.charCodeAt(i)
-    if (c >= 0x80) return into.write(key, 0, 'utf8')
+    if (c >= 0x80) {
+      checkWellFormed(key)
+      return into.write(key, 0, 'utf8')
+    }
     into[i] = c
   }
   return n

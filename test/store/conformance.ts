@@ -129,7 +129,7 @@ export function storeConformance(label: string, open: OpenStore): void {
     it('bad input is refused with a typed error and changes nothing', async () => {
       const store = await fresh()
       await store.set('k', 'kept')
-      for (const key of [1, null, undefined, {}, '', 'a\ud800']) {
+      for (const key of [1, null, undefined, {}, '', 'a\ud800', '\udc00x', 'é\ud800']) {
         await assert.rejects(store.set(key as string, 'v'), { code: 'ERR_KEY_INVALID' })
         await assert.rejects(store.get(key as string), { code: 'ERR_KEY_INVALID' })
       }
