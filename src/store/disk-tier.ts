@@ -16,6 +16,7 @@ export class EncodedKey {
   readonly bytes = Buffer.allocUnsafeSlow(MAX_KEY_BYTES * 3)
   length = 0
   hash = 0
+  #views: Uint8Array[] = []
 
   /** Checks `key` and encodes it; throws ERR_KEY_INVALID or ERR_KEY_TOO_LARGE. */
   encode(key: unknown): this {
@@ -33,8 +34,9 @@ export class EncodedKey {
     return this
   }
 
+  /** The encoded key, as a view of the scratch bytes; one view per length, made once. */
   view(): Uint8Array {
-    return this.bytes.subarray(0, this.length)
+    return (this.#views[this.length] ??= this.bytes.subarray(0, this.length))
   }
 
   matches(other: Uint8Array): boolean {
