@@ -23,6 +23,9 @@ export interface SetOptions {
   tags?: string[]
 }
 
+/** The options of a set that passes none: one object, not one per call. */
+const NO_OPTIONS: SetOptions = Object.freeze({})
+
 /**
  * The cache: a byte-bounded tier of decoded values in the heap, in front of
  * the journals on disk. Reads try the heap tier, then the keydir and one
@@ -130,7 +133,7 @@ export class Store {
    * changing anything, and with ERR_DISK_FULL when no journal can take it (the
    * previous value, if any, stays).
    */
-  async set(key: string, value: Buffer | Uint8Array | string, options: SetOptions = {}): Promise<void> {
+  async set(key: string, value: Buffer | Uint8Array | string, options: SetOptions = NO_OPTIONS): Promise<void> {
     this.#checkOpen()
     const k = this.#key.encode(key)
     const bytes = valueBytes(value)
