@@ -80,8 +80,8 @@ export class JournalDir {
   #sidecars = new SidecarBuilder()
   /** An append that starts at or past this offset of the active journal starts preparing the next one. */
   #prepareFrom = Infinity
-  /** Next journals being built off this thread (one, but for a rotation that outran its build). */
-  #preparing = new Set<Promise<unknown>>()
+  /** Work on next journals under way off this thread: their builds, and the removal of private names. */
+  #preparing = new Set<Promise<void>>()
   /** The id of the journal prepared (or being prepared) last; not yet open here while above #newestId. */
   #preparedId = 0
   /** The next journal, built and waiting under its private name to be linked into place. */
@@ -369,8 +369,16 @@ export class JournalDir {
     const id = this.#newestId + 1
     const prepared = this.#prepared
     this.#prepared = undefined
-    if (prepared !== undefined && prepared.id !== id) fs.rmSync(prepared.file, { force: true })
-    Journal.create(this.#api, this.dir, id, this.journalBytes, this.#now(), prepared?.id === id ? prepared.file : undefined)
+    if (prepared?.id === id) {
+      try {
+        Journal.linkPrepared(prepared.file, this.dir, id)
+      } finally {
+        this.#track(fs.promises.rm(prepared.file, { force: true }))
+      }
+    } else {
+      if (prepared !== undefined) fs.rmSync(prepared.file, { force: true })
+      Journal.create(this.#api, this.dir, id, this.journalBytes, this.#now())
+    }
     const journal = Journal.open(this.#api, path.join(this.dir, journalFileName(id)), true, this.#onCorruption)
     this.#newestId = id
     this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
@@ -398,11 +406,16 @@ export class JournalDir {
     const wanted = () => !this.#closed && id > this.#newestId
     // Started on the next turn of the event loop: a writer that never yields fills journal after
     // journal without one, and then has no use for a build it could not wait for.
-    const run: Promise<void> = nextTurn()
+    const run = nextTurn()
       .then(() => Journal.prepare(this.#api, this.dir, id, this.journalBytes, this.#now(), wanted))
       .then((file) => this.#keepPrepared(id, file, wanted()), () => this.#keepPrepared(id, undefined, false))
-      .finally(() => this.#preparing.delete(run))
-    this.#preparing.add(run)
+    this.#track(run)
+  }
+
+  /** Keeps `work` (done off this thread) until it settles, for backgroundSettled. */
+  #track(work: Promise<unknown>): void {
+    const settled: Promise<void> = work.then(() => {}, () => {}).finally(() => this.#preparing.delete(settled))
+    this.#preparing.add(settled)
   }
 
   #keepPrepared(id: number, file: string | undefined, wanted: boolean): void {

@@ -53,13 +53,10 @@ export class Journal {
    * here with ERR_DISK_FULL and never as SIGBUS on a later write into a hole.
    * The file is built under a private name and linked into place, so a
    * journal is never seen half-initialised and exactly one creator wins.
-   * `prepared` is a file `prepare` made ready under its private name: only
-   * the link is left to do. Returns false when another thread or process
-   * created the journal first.
+   * Returns false when another thread or process created it first.
    */
-  static create(api: MappingApi, dir: string, id: number, capacity: number, now: number, prepared?: string): boolean {
+  static create(api: MappingApi, dir: string, id: number, capacity: number, now: number): boolean {
     const { file, tmp, header } = newJournalFiles(dir, id, capacity, now, 'sync')
-    if (prepared !== undefined) return linkIntoPlace(prepared, file)
     let fd: number
     try {
       fd = fs.openSync(tmp, 'wx+')
@@ -76,7 +73,29 @@ export class Journal {
     } finally {
       fs.closeSync(fd)
     }
-    return linkIntoPlace(tmp, file)
+    try {
+      return Journal.linkPrepared(tmp, dir, id)
+    } finally {
+      fs.rmSync(tmp, { force: true })
+    }
+  }
+
+  /**
+   * Links journal `id`, built by `prepare` under the private name `prepared`,
+   * into place; false when another thread or process created the journal
+   * first. The private name is left for the caller to remove: off the
+   * writer's path, since even that unlink can wait on the filesystem's
+   * journal commit.
+   */
+  static linkPrepared(prepared: string, dir: string, id: number): boolean {
+    const file = path.join(dir, journalFileName(id))
+    try {
+      fs.linkSync(prepared, file)
+      return true
+    } catch (err) {
+      if (isSystemError(err, 'EEXIST')) return false
+      throw translateWriteError(err, `creating journal ${file}`)
+    }
   }
 
   /**
@@ -337,17 +356,4 @@ function newJournalFiles(dir: string, id: number, capacity: number, now: number,
   const header = new Uint8Array(HEADER_BYTES)
   writeHeader(header, { id, capacity, createdAt: now })
   return { file: path.join(dir, name), tmp: path.join(dir, `.${name}.${how}.${process.pid}.${threadId}.tmp`), header }
-}
-
-/** Links a finished journal built under `tmp` into place as `file`; false when one is there already. */
-function linkIntoPlace(tmp: string, file: string): boolean {
-  try {
-    fs.linkSync(tmp, file)
-    return true
-  } catch (err) {
-    if (isSystemError(err, 'EEXIST')) return false
-    throw translateWriteError(err, `creating journal ${file}`)
-  } finally {
-    fs.rmSync(tmp, { force: true })
-  }
 }

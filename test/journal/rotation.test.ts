@@ -41,7 +41,8 @@ for (const backend of BACKENDS) {
       while (jd.activeJournalId() === 1) jd.append('k', value)
       assert.equal(jd.activeJournalId(), 2)
       assert.equal(createdAt(dir, 2), 1000, 'journal 2 is the one built in advance')
-      assert.deepEqual(privateFiles(dir), [])
+      await jd.backgroundSettled()
+      assert.deepEqual(privateFiles(dir), [], 'its private name is removed off the writer\'s path')
       jd.close()
     })
 
