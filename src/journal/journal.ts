@@ -81,11 +81,11 @@ export class Journal {
   }
 
   /**
-   * Links journal `id`, built by `prepare` under the private name `prepared`,
-   * into place; false when another thread or process created the journal
-   * first. The private name is left for the caller to remove: off the
-   * writer's path, since even that unlink can wait on the filesystem's
-   * journal commit.
+   * Links journal `id`, built whole under the private name `prepared` (by
+   * create, or ahead of time by prepare), into place; false when another
+   * thread or process created the journal first. The private name is left
+   * for the caller to remove, so JournalDir can do it off the writer's path:
+   * even that unlink can wait on the filesystem's journal commit.
    */
   static linkPrepared(prepared: string, dir: string, id: number): boolean {
     const file = path.join(dir, journalFileName(id))
