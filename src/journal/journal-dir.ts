@@ -1,6 +1,5 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { setImmediate as nextTurn } from 'node:timers/promises'
 import { SpillwayError, isSystemError, translateWriteError } from '../errors.js'
 import { keyByteLength, valueBytes } from '../input-bytes.js'
 import { mapping as defaultMapping, mappingFor, type BackendName, type MappingApi } from '../native.js'
@@ -10,6 +9,7 @@ import { ignoreCorruption, RECOVERY_MODES, type CorruptionHandler, type Recovery
 import { alignRecord, bloomFileName, HEADER_BYTES, hintFileName, journalFileName, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES, parseJournalFileName } from './format.js'
 import { Journal } from './journal.js'
 import { MappingPolicy, type MappedJournal } from './mapping-policy.js'
+import { NextJournal } from './next-journal.js'
 import { removeDeadWritersTempFiles } from './temp-files.js'
 import { recordLength, type ByteView, type StoredRecord } from './record.js'
 import type { ScanResult } from './scanner.js'
@@ -80,12 +80,7 @@ export class JournalDir {
   #sidecars = new SidecarBuilder()
   /** An append that starts at or past this offset of the active journal starts preparing the next one. */
   #prepareFrom = Infinity
-  /** Work on next journals under way off this thread: their builds, and the removal of private names. */
-  #preparing = new Set<Promise<void>>()
-  /** The id of the journal prepared (or being prepared) last; not yet open here while above #newestId. */
-  #preparedId = 0
-  /** The next journal, built and waiting under its private name to be linked into place. */
-  #prepared: { id: number; file: string } | undefined
+  #next: NextJournal
   /** Capacity of removed journals whose files are still being deleted. */
   #removingBytes = 0
   /** The scan of the active journal made at open, until replay uses it. */
@@ -104,6 +99,7 @@ export class JournalDir {
     this.#verifyReads = checkBoolean(thing, 'verifyReads', options.verifyReads ?? true)
     this.#now = checkFunction(thing, 'now', options.now ?? Date.now)
     this.#api = options.backend === undefined ? defaultMapping : mappingFor(checkOneOf(thing, 'backend', options.backend, ['mmap', 'pread']))
+    this.#next = new NextJournal(this.#api, dir, this.journalBytes, this.#now)
     this.#mapping = new MappingPolicy(maxMappedBytes, coldAfterMs, this.#api.name === 'mmap', () => this.#slots.values(), () => this.#active)
   }
 
@@ -253,7 +249,7 @@ export class JournalDir {
    * whose files the thread pool has not deleted yet.
    */
   diskBytes(): number {
-    let bytes = this.#removingBytes + (this.#preparedId > this.#newestId ? this.journalBytes : 0)
+    let bytes = this.#removingBytes + this.#next.bytesBeyond(this.#newestId)
     for (const { journal } of this.#slots.values()) bytes += journal.capacity
     return bytes
   }
@@ -299,7 +295,7 @@ export class JournalDir {
    * being prepared (a graceful shutdown waits for it).
    */
   async backgroundSettled(): Promise<void> {
-    await Promise.all(this.#preparing)
+    await this.#next.settled()
     await this.#sidecars.settled()
   }
 
@@ -307,8 +303,7 @@ export class JournalDir {
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    if (this.#prepared !== undefined) fs.rmSync(this.#prepared.file, { force: true })
-    this.#prepared = undefined
+    this.#next.close()
     this.#mapping.close()
     this.#sidecars.close()
     for (const { journal } of this.#slots.values()) journal.close()
@@ -367,18 +362,7 @@ export class JournalDir {
   /** Opens the journal after the newest one known here, creating it unless another writer already has. */
   #nextJournal(): Journal {
     const id = this.#newestId + 1
-    const prepared = this.#prepared
-    this.#prepared = undefined
-    if (prepared?.id === id) {
-      try {
-        Journal.linkPrepared(prepared.file, this.dir, id)
-      } finally {
-        this.#track(fs.promises.rm(prepared.file, { force: true }))
-      }
-    } else {
-      if (prepared !== undefined) fs.rmSync(prepared.file, { force: true })
-      Journal.create(this.#api, this.dir, id, this.journalBytes, this.#now())
-    }
+    this.#next.create(id)
     const journal = Journal.open(this.#api, path.join(this.dir, journalFileName(id)), true, this.#onCorruption)
     this.#newestId = id
     this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
@@ -391,40 +375,11 @@ export class JournalDir {
     this.#prepareFrom = journal === undefined ? Infinity : journal.capacity / 2
   }
 
-  /**
-   * The active journal is half full: build the next one off this thread, so
-   * the writer that fills this one only links it into place instead of
-   * waiting for a file to be allocated and synced. It stays under its private
-   * name until then, so no one sees an empty journal ahead of the active one.
-   * A failure here is left for the rotation itself to meet and report.
-   */
+  /** The active journal is half full: have the next one built off this thread. */
   #prepareNext(): void {
     this.#prepareFrom = Infinity
     const id = this.#newestId + 1
-    this.#preparedId = id
-    // Unwanted once this directory closed or opened that journal by itself.
-    const wanted = () => !this.#closed && id > this.#newestId
-    // Started on the next turn of the event loop: a writer that never yields fills journal after
-    // journal without one, and then has no use for a build it could not wait for.
-    const run = nextTurn()
-      .then(() => Journal.prepare(this.#api, this.dir, id, this.journalBytes, this.#now(), wanted))
-      .then((file) => this.#keepPrepared(id, file, wanted()), () => this.#keepPrepared(id, undefined, false))
-    this.#track(run)
-  }
-
-  /** Keeps `work` (done off this thread) until it settles, for backgroundSettled. */
-  #track(work: Promise<unknown>): void {
-    const settled: Promise<void> = work.then(() => {}, () => {}).finally(() => this.#preparing.delete(settled))
-    this.#preparing.add(settled)
-  }
-
-  #keepPrepared(id: number, file: string | undefined, wanted: boolean): void {
-    if (file !== undefined && wanted) {
-      this.#prepared = { id, file }
-      return
-    }
-    if (file !== undefined) fs.rmSync(file, { force: true })
-    if (this.#preparedId === id) this.#preparedId = 0
+    this.#next.prepare(id, () => id > this.#newestId)
   }
 
   /** The active journal is full: seal it here and have its sidecars built off this thread. */
