@@ -86,7 +86,8 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
 
   // Synchronous: a hit is served without a turn of the microtask queue.
   function lookup(s: Store, key: string, req: IncomingMessage): Decoded | 'uri-miss' | 'vary-miss' {
-    const entry = decoded.get(PREFIX + key, s.getSync(PREFIX + key))
+    const uri = PREFIX + key
+    const entry = decoded.get(uri, s.getSync(uri))
     if (entry === undefined) return 'uri-miss'
     if (entry.head.status !== 0) return entry
     const variant = PREFIX + variantKey(key, entry.head.vary ?? [], req.headers)
