@@ -191,7 +191,7 @@ report(name, 'HTTP response caching: spillway middleware vs apicache and the pre
     { key: 'cpuPct', header: 'CPU %' },
     { key: 'rss', header: 'RSS MiB' },
   ],
-  footer: `Produced by \`npm run bench -- http\`${QUICK ? ' with BENCH_QUICK=1 (or `node dist/bench/http.js --quick`)' : ''}. ` +
+  footer: `Produced by \`npm run bench -- --save http\`${QUICK ? ' with BENCH_QUICK=1 (or `node dist/bench/http.js --quick`)' : ''}. ` +
     'One run per configuration, each server in its own ' +
     'process; the machine is shared, so compare ratios, not absolute figures.',
 })

@@ -1,10 +1,11 @@
 /**
  * `npm run bench` runs every benchmark; `npm run bench -- journal` runs one.
- * Each prints its table and saves it under bench/results/.
+ * Each prints its table; `--save` (or BENCH_SAVE=1) also saves it under
+ * bench/results/, replacing the committed one.
  */
 const BENCHES = ['crc32c', 'journal', 'keydir', 'bloom', 'compression', 'reopen', 'compaction', 'store', 'http'] as const
 
-const wanted = process.argv.slice(2)
+const wanted = process.argv.slice(2).filter((arg) => arg !== '--save')
 const unknown = wanted.filter((name) => !(BENCHES as readonly string[]).includes(name))
 if (unknown.length > 0) {
   console.error(`unknown benchmark ${unknown.join(', ')}; choose from ${BENCHES.join(', ')}`)

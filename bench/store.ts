@@ -30,12 +30,11 @@
  */
 import { fork } from 'node:child_process'
 import crypto from 'node:crypto'
-import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadEngines, medianReads, reads, withStore, writes, type Engine, type Measured, type Workload } from './lib/engines.js'
-import { report, type Row } from './lib/harness.js'
+import { report, saveResult, type Row } from './lib/harness.js'
 import { groupedBarChart } from './lib/svg-chart.js'
 
 const args = process.argv.slice(2)
@@ -263,6 +262,4 @@ const svg = groupedBarChart({
     }
   }),
 })
-const svgFile = new URL(`../../bench/results/${name}.svg`, import.meta.url)
-fs.writeFileSync(svgFile, svg)
-console.log(`saved bench/results/${name}.svg`)
+saveResult(`${name}.svg`, svg)

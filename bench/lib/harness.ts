@@ -1,7 +1,9 @@
 /**
  * What every benchmark shares: timing by median of runs, the machine and
- * versions, and the table printed to the console and saved as markdown under
- * bench/results/. Nothing here asserts a speed: benchmarks measure, tests check.
+ * versions, and the table printed to the console and, when asked with
+ * `--save` (or BENCH_SAVE=1), saved as markdown under bench/results/. The
+ * committed results change only on purpose, never as a side effect of a run.
+ * Nothing here asserts a speed: benchmarks measure, tests check.
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -38,6 +40,21 @@ export interface ReportOptions {
   columns?: Column[]
   /** The closing sentence of the markdown, in place of the one about medians of runs in one process. */
   footer?: string
+}
+
+/** Whether this run saves its tables under bench/results/: only when asked. */
+export const SAVE_RESULTS = process.argv.includes('--save') || process.env.BENCH_SAVE === '1'
+
+/** Writes `contents` to bench/results/<file> when the run was asked to save, and says what it did. */
+export function saveResult(file: string, contents: string): void {
+  if (!SAVE_RESULTS) {
+    console.log(`bench/results/${file} not rewritten (pass --save, or BENCH_SAVE=1, to save it)`)
+    return
+  }
+  const dir = new URL('../../../bench/results/', import.meta.url)
+  fs.mkdirSync(dir, { recursive: true })
+  fs.writeFileSync(path.join(dir.pathname, file), contents)
+  console.log(`saved bench/results/${file}`)
 }
 
 /** Runs `fn` (which returns how many operations it did) `runs` times after one warm-up, and gives the median rate. */
@@ -96,7 +113,7 @@ function tableRows(rows: Row[], options: ReportOptions): string[][] {
   })]
 }
 
-/** Prints the table and saves it, with the machine and versions, as bench/results/<name>.md. */
+/** Prints the table and, when asked, saves it with the machine and versions as bench/results/<name>.md. */
 export function report(name: string, title: string, rows: Row[], facts: Record<string, string> = {}, options: ReportOptions = {}): void {
   const table = tableRows(rows, options)
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)))
@@ -111,10 +128,7 @@ export function report(name: string, title: string, rows: Row[], facts: Record<s
     ...Object.entries(info).map(([k, v]) => `- ${k}: ${v}`), '',
     `| ${table[0].join(' | ')} |`, `| ${table[0].map((_, c) => (left(c) ? '---' : '---:')).join(' | ')} |`,
     ...table.slice(1).map((row) => `| ${row.join(' | ')} |`), '',
-    options.footer ?? `Produced by \`npm run bench -- ${name}\`. Medians of several runs in one process; the machine is shared, so compare ratios, not absolute figures.`, '',
+    options.footer ?? `Produced by \`npm run bench -- --save ${name}\`. Medians of several runs in one process; the machine is shared, so compare ratios, not absolute figures.`, '',
   ].join('\n')
-  const dir = new URL('../../../bench/results/', import.meta.url)
-  fs.mkdirSync(dir, { recursive: true })
-  fs.writeFileSync(path.join(dir.pathname, `${name}.md`), md)
-  console.log(`saved bench/results/${name}.md`)
+  saveResult(`${name}.md`, md)
 }
