@@ -1,7 +1,8 @@
 /**
- * `npm start`: a tour of the journal engine on a cache directory inside the
- * project (.cache/, gitignored). Run it twice: the second run recovers what
- * the first one wrote, after a restart.
+ * `node dist/examples/journal-demo.js` (after `npm run build:ts`): a tour of
+ * the journal engine on a cache directory inside the project (.cache/,
+ * gitignored). Run it twice: the second run recovers what the first one
+ * wrote, after a restart.
  */
 import path from 'node:path'
 import { backend, JournalDir, type CorruptionReport } from '../src/index.js'
@@ -37,4 +38,4 @@ console.log(`last record: journal ${last.journalId}, offset ${last.offset}:`,
   Buffer.from(journals.read(last)!.value).toString())
 console.log(`journals on disk: ${journals.journalIds().length} (sealed ones have .hint and .bloom sidecars)`)
 journals.close()
-console.log('run `npm start` again: the next run recovers these records after the restart.')
+console.log('run `node dist/examples/journal-demo.js` again: the next run recovers these records after the restart.')

@@ -1,7 +1,7 @@
 /**
- * `npm start`: the store on a cache directory inside the project (.cache/,
- * gitignored). Run it twice: the second run is served from disk after the
- * restart, and says so.
+ * `node dist/examples/store-demo.js` (after `npm run build:ts`): the store
+ * on a cache directory inside the project (.cache/, gitignored). Run it
+ * twice: the second run is served from disk after the restart, and says so.
  */
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -41,4 +41,4 @@ if (runs > 0 && runs % 3 === 0) console.log(`purged ${await store.purgeTag('grou
 const { heap, disk, journals } = store.stats()
 console.log(`heap tier: ${heap.entries} entries, ${heap.bytes} B; disk tier: ${disk.entries} entries in ${journals.total} journal(s); keydir ${disk.keydirBytes} B`)
 await store.close()
-console.log('run `npm start` again: the next run is served from disk after the restart.')
+console.log('run `node dist/examples/store-demo.js` again: the next run is served from disk after the restart.')
