@@ -1,9 +1,11 @@
+import { EventEmitter } from 'node:events'
+import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import createDebug from 'debug'
 import CachePolicy from 'http-cache-semantics'
 import { openStore, type Store } from '../src/index.js'
 import { defaultKey, type CacheRequest } from './cache-key.js'
-import { decodeCachedResponse, encodeCachedResponse, type CachedHead, type CachedResponse } from './cached-response.js'
+import { encodeCachedResponse, type CachedHead } from './cached-response.js'
 import { DecodedEntries } from './decoded-entries.js'
 import { formatCacheStatus, type CacheStatus } from './cache-status.js'
 import { resolveHttpCacheOptions, type HttpCacheOptions } from './options.js'
@@ -12,19 +14,30 @@ import { holdBack } from './hold-back.js'
 import { isRefresh, refreshInBackground } from './background-refresh.js'
 import { serveCached } from './serve-cached.js'
 import { decideToStore, single } from './storing-decision.js'
-import { acceptsCoding, preferredEncoding, variantKey } from './vary.js'
+import { variantKey } from './vary.js'
+import { Coalescer, type Flight } from './coalescing.js'
+import { decodeEntry, evaluate, lookupEntry, PREFIX, policyRequest, type Decoded, type Found } from './entry-match.js'
+import { Invalidation } from './invalidation.js'
+import { setHeaderAtHead } from './status-at-head.js'
+import { notModifiedSelects } from './validators.js'
 
 const debug = createDebug('spillway:http')
 
 type Next = (err?: unknown) => void
 export type HttpCacheMiddleware = ((req: IncomingMessage, res: ServerResponse, next: Next) => void) & {
-  /** Invalidates a URL (a path like '/a?b=1', resolved against `host`) or a cache key, with all its variants. */
+  /** Invalidates a URL (a path like '/a?b=1', resolved against `host`, with its port) or a cache key, with all its variants. */
   purge(urlOrKey: string, host?: string): Promise<number>
   /** Invalidates every cached URL whose key starts with `prefix` (host + path). */
   purgePrefix(prefix: string): Promise<number>
   /** Invalidates every response tagged `tag` (Surrogate-Key, Cache-Tag or res.locals.cacheTags). */
   purgeTag(tag: string): Promise<number>
   stats(): HttpCacheStats
+  /**
+   * What the cache did, for tests and monitoring: 'stored' (key), 'not-stored'
+   * (key, reason), 'refreshed' (key: a 304 renewed the entry), 'invalidated'
+   * (key) and 'waiting' (key, how many requests now wait on its one fetch).
+   */
+  events: EventEmitter
   /** Closes the store if the middleware opened it. */
   close(): Promise<void>
 }
@@ -38,20 +51,19 @@ export interface HttpCacheStats {
   stored: number
   storedBytes: number
   errors: number
+  /** Bytes of responses being copied for storing right now. */
+  bufferedBytes: number
 }
 
-/** A stored response decoded, with its policy (none for a URL's Vary marker). */
-type Decoded = CachedResponse & { policy: CachePolicy | undefined }
-
 const UNSAFE = new Set(['POST', 'PUT', 'DELETE', 'PATCH'])
-const PREFIX = 'http:'
 
 /**
  * RFC 9111 shared-cache middleware for Express and Connect, over a spillway
- * store. The storing and freshness decisions are http-cache-semantics'; this
- * file adds keys and variants, the response tee, serving (304, HEAD, Range),
- * request coalescing, invalidation and Cache-Status. A cache problem never
- * fails a request: it passes through with a `debug` reason.
+ * store. The storing and freshness decisions are http-cache-semantics'; the
+ * match of a stored response to a request is entry-match.ts', for every
+ * serving path; this file adds the response tee, serving (304, HEAD, Range),
+ * coalescing, invalidation and Cache-Status. A cache problem never fails a
+ * request: it passes through with a `debug` reason.
  */
 export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
   const opts = resolveHttpCacheOptions(options)
@@ -67,63 +79,60 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
   let store: Store | undefined = opts.store
   const opening = store === undefined ? openStore({ ...opts, dir: opts.dir! }) : Promise.resolve(store)
   opening.then((s) => { store = s }, (err) => debug('store failed to open, every request passes through: %s', err))
-  const inflight = new Map<string, Promise<void>>()
-  const stats: HttpCacheStats = { hits: 0, misses: 0, stale: 0, bypasses: 0, coalesced: 0, stored: 0, storedBytes: 0, errors: 0 }
+  const events = new EventEmitter()
+  const coalescer = new Coalescer(events)
+  const stats: HttpCacheStats = { hits: 0, misses: 0, stale: 0, bypasses: 0, coalesced: 0, stored: 0, storedBytes: 0, errors: 0, bufferedBytes: 0 }
+  const buffered = { bytes: 0 }
   const keyOf: (req: CacheRequest) => string = opts.key ?? ((req) => defaultKey(req, opts))
-  // The policy checks Vary itself on raw values: give it Accept-Encoding as normalised, as variant keys have it.
-  const policyRequest = (req: IncomingMessage, key: string) => ({
-    method: 'GET',
-    url: key,
-    headers: req.headers['accept-encoding'] === undefined ? req.headers
-      : { ...req.headers, 'accept-encoding': preferredEncoding(req.headers['accept-encoding']) },
-  })
+  const invalidation = new Invalidation(keyOf, coalescer, events)
+  const decoded = new DecodedEntries<Decoded>((bytes) => decodeEntry(bytes, (o) => Policy.fromObject(o), !opts.private))
+  const policyFor = (req: IncomingMessage, key: string) => (status: number, headers: CachePolicy.Headers) => new Policy(policyRequest(req, key), { status, headers },
+    { shared: !opts.private, cacheHeuristic: opts.heuristic ? 0.1 : 0, ignoreCargoCult: false })
 
-  const decoded = new DecodedEntries<Decoded>((bytes) => {
-    const response = decodeCachedResponse(bytes)
-    return response === undefined ? undefined
-      : { ...response, policy: response.head.status === 0 ? undefined : Policy.fromObject(response.head.policy) }
-  })
-
-  // Synchronous: a hit is served without a turn of the microtask queue.
-  function lookup(s: Store, key: string, req: IncomingMessage): Decoded | 'uri-miss' | 'vary-miss' {
-    const uri = PREFIX + key
-    const entry = decoded.get(uri, s.getSync(uri))
-    if (entry === undefined) return 'uri-miss'
-    if (entry.head.status !== 0) return entry
-    const variant = PREFIX + variantKey(key, entry.head.vary ?? [], req.headers)
-    return decoded.get(variant, s.getSync(variant)) ?? 'vary-miss'
+  function lookup(s: Store, key: string, req: IncomingMessage): Found {
+    return invalidation.isPending(key) ? 'uri-miss' : lookupEntry(s, decoded, key, req)
   }
 
   function forward(res: ServerResponse, next: Next, status: CacheStatus): void {
-    if (!res.headersSent) res.setHeader('cache-status', formatCacheStatus(opts.cacheStatusName, status))
+    if (!res.headersSent) setHeaderAtHead(res, 'cache-status', formatCacheStatus(opts.cacheStatusName, status))
     next()
   }
 
-  /** Keeps the response the tee saw, if the storing decision allows. */
-  async function store_(s: Store, req: IncomingMessage, res: ServerResponse, key: string, teed: TeedResponse): Promise<void> {
-    const decision = decideToStore(teed, res, key, opts, clock(), (status, headers) => new Policy(policyRequest(req, key), { status, headers },
-      { shared: !opts.private, cacheHeuristic: opts.heuristic ? 0.1 : 0, ignoreCargoCult: false }))
-    if ('notStored' in decision) return debug('not stored %s: %s', key, decision.notStored)
-    const { head, varyFields: fields, ttl, tags } = decision
-    if (fields.length > 0) {
-      const marker: CachedHead = { ...head, status: 0, headers: {}, vary: fields }
-      await s.set(PREFIX + key, encodeCachedResponse(marker, Buffer.alloc(0)), { ttl, tags: [`url:${key}`] })
-    }
-    const entry = encodeCachedResponse(head, teed.body!)
-    await s.set(PREFIX + variantKey(key, fields, req.headers), entry, { ttl, tags })
-    stats.stored++
-    stats.storedBytes += entry.byteLength
+  function serve(req: IncomingMessage, res: ServerResponse, entry: Decoded, headers: Record<string, string | string[]>, status: CacheStatus): void {
+    headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, status)
+    serveCached(req, res, entry.head.status, headers, entry.body)
   }
 
-  async function invalidateAfterUnsafe(s: Store, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const teed = await new Promise<number>((resolve) => res.once('finish', () => resolve(res.statusCode)))
-    if (teed >= 400) return
-    const host = (req.headers.host ?? '').toLowerCase()
-    await s.purgeTag(`url:${keyOf(req)}`)
-    for (const name of ['location', 'content-location']) {
-      const target = sameOriginPath(single(res.getHeader(name) as string | string[] | undefined), host)
-      if (target !== undefined) await s.purgeTag(`url:${host}${target}`)
+  /** Keeps the response the tee saw, if the storing decision allows; the variant joins its URL's marker generation. */
+  async function store_(s: Store, req: IncomingMessage, res: ServerResponse, key: string, teed: TeedResponse, flight: Flight | undefined): Promise<boolean> {
+    const decision = teed.notKept !== undefined ? { notStored: teed.notKept } : decideToStore(teed, res, key, opts, clock(), policyFor(req, key))
+    if ('notStored' in decision || flight?.invalidated === true || invalidation.isPending(key)) {
+      const reason = 'notStored' in decision ? decision.notStored : 'invalidated meanwhile'
+      debug('not stored %s: %s', key, reason)
+      events.emit('not-stored', key, reason)
+      return false
     }
+    const { varyFields: fields, ttl } = decision
+    const tags = decision.tags
+    const storeKey = variantKey(key, fields, req.headers)
+    const head: CachedHead = { ...decision.head, key: storeKey, tags }
+    if (fields.length > 0) {
+      const now = clock()
+      const marker = decoded.get(PREFIX + key, s.getSync(PREFIX + key))
+      const same = marker?.head.status === 0 && marker.head.gen !== undefined && (marker.head.vary ?? []).join() === fields.join()
+      head.gen = same ? marker!.head.gen! : randomBytes(8).toString('hex')
+      const until = Math.max(same ? marker!.head.until ?? 0 : 0, now + ttl)
+      if (!same || until > (marker!.head.until ?? 0)) {
+        const markerHead: CachedHead = { v: 1, status: 0, headers: {}, policy: decision.head.policy, storedAt: now, vary: fields, gen: head.gen, until, key }
+        await s.set(PREFIX + key, encodeCachedResponse(markerHead, Buffer.alloc(0)), { ttl: until - now })
+      }
+    }
+    const entry = encodeCachedResponse(head, teed.body!)
+    await s.set(PREFIX + storeKey, entry, { ttl, tags })
+    stats.stored++
+    stats.storedBytes += entry.byteLength
+    events.emit('stored', key)
+    return true
   }
 
   /**
@@ -139,7 +148,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       return forward(res, next, { fwd: 'bypass', detail: 'store not ready' })
     }
     if (UNSAFE.has(method)) {
-      invalidateAfterUnsafe(s, req, res).catch((err) => debug('invalidation failed: %s', err))
+      invalidation.afterUnsafe(s, req, res).catch((err) => debug('invalidation failed: %s', err))
       return forward(res, next, { fwd: 'method' })
     }
     if (!(opts.methods as string[]).includes(method)) {
@@ -155,26 +164,21 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     const refresh = isRefresh(req)
     const found = refresh ? 'uri-miss' as const : lookup(s, key, req)
     let stale: Decoded | undefined
-    let revalidation: CachePolicy.EvaluateRequestResult['revalidation']
-    if (typeof found !== 'string' && acceptsCoding(req.headers['accept-encoding'], single(found.head.headers['content-encoding']))) {
-      const cached = found.policy!
-      const verdict = cached.evaluateRequest(policyRequest(req, key))
-      if (verdict.revalidation === undefined && verdict.response !== undefined) {
+    let revalidationHeaders: CachePolicy.Headers | undefined
+    if (typeof found !== 'string') {
+      const verdict = evaluate(found, policyRequest(req, key))
+      if (verdict.use === 'fresh') {
         stats.hits++
-        const headers = verdict.response.headers as Record<string, string | string[]>
-        headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, ttl: cached.timeToLive() / 1000 })
-        return serveCached(req, res, found.head.status, headers, found.body)
+        return serve(req, res, found, verdict.headers, { hit: true, ttl: verdict.ttl })
       }
-      if (verdict.revalidation !== undefined && !verdict.revalidation.synchronous && verdict.response !== undefined) {
-        // stale-while-revalidate (RFC 5861): the stale entry now, one refresh behind it.
+      if (verdict.use === 'stale-while-revalidate') {
+        // RFC 5861: the stale entry now, one refresh behind it.
         stats.stale++
         refreshInBackground(req, key, (err) => debug('background refresh of %s failed: %s', key, err))
-        const headers = verdict.response.headers as Record<string, string | string[]>
-        headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, fwd: 'stale', ttl: (cached.maxAge() - cached.age()) })
-        return serveCached(req, res, found.head.status, headers, found.body)
+        return serve(req, res, found, verdict.headers, { hit: true, fwd: 'stale', ttl: verdict.ttl })
       }
       stale = found
-      revalidation = verdict.revalidation
+      revalidationHeaders = verdict.revalidationHeaders
     }
     if (onlyIfCached(req)) {
       res.statusCode = 504
@@ -182,77 +186,82 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       res.end()
       return
     }
-    const toOrigin = () => forwardToOrigin(s, req, res, next, key, refresh, found, stale, revalidation)
-    const waitingOn = refresh ? undefined : inflight.get(key)
+    const toOrigin = () => forwardToOrigin(s, req, res, next, key, refresh, found, stale, revalidationHeaders)
+    const waitingOn = refresh ? undefined : coalescer.waitFor(key, opts.lockTimeoutMs)
     if (waitingOn === undefined) return toOrigin()
-    // Another request is fetching this URL: wait for it (up to lockTimeoutMs), then try the cache again.
-    return Promise.race([waitingOn, new Promise((resolve) => setTimeout(resolve, opts.lockTimeoutMs).unref())]).then(() => {
+    // Another request is fetching this URL: wait for it (up to lockTimeoutMs), then match again, as any hit.
+    return waitingOn.then(() => {
       const again = lookup(s, key, req)
-      if (typeof again === 'string' || !again.policy!.satisfiesWithoutRevalidation(policyRequest(req, key))) return toOrigin()
+      if (typeof again === 'string') return toOrigin()
+      const verdict = evaluate(again, policyRequest(req, key))
+      if (verdict.use !== 'fresh') return toOrigin()
       stats.coalesced++
       stats.hits++
-      const headers = again.policy!.responseHeaders() as Record<string, string | string[]>
-      headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, collapsed: true })
-      serveCached(req, res, again.head.status, headers, again.body)
+      serve(req, res, again, verdict.headers, { hit: true, collapsed: true })
     })
   }
 
   /** A miss (or a stale entry to revalidate): the route runs, and the tee keeps what it sends. */
   function forwardToOrigin(s: Store, req: IncomingMessage, res: ServerResponse, next: Next, key: string, refresh: boolean,
-    found: Decoded | 'uri-miss' | 'vary-miss', stale: Decoded | undefined, revalidation: CachePolicy.EvaluateRequestResult['revalidation']): void {
+    found: Found, stale: Decoded | undefined, revalidationHeaders: CachePolicy.Headers | undefined): void {
     const method = req.method ?? 'GET'
     stats.misses++
-    if (stale !== undefined) revalidateOrFallBack(req, res, key, stale, revalidation)
-    const teed = teeResponse(res, opts.maxEntryBytes)
-    const done = teed.then((t) => (method === 'GET' ? store_(s, req, res, key, t) : undefined))
-      .catch((err) => {
+    if (stale !== undefined) revalidateOrFallBack(req, res, key, stale, revalidationHeaders)
+    const flight = method === 'GET' && !invalidation.isPending(key) ? coalescer.lead(key) : undefined
+    const canStore = (status: number, headers: TeedResponse['headers']) => {
+      const decision = decideToStore({ outcome: 'finished', status, headers, body: Buffer.alloc(0) }, res, key, opts, clock(), policyFor(req, key))
+      return !('notStored' in decision)
+    }
+    const teed = teeResponse(res, opts.maxEntryBytes, {
+      gauge: buffered,
+      onHead: (status, headers) => method === 'GET' && canStore(status, headers),
+      onGiveUp: (reason) => {
+        if (reason !== 'not storable' || method !== 'GET') return
+        flight?.release('unstorable')
+      },
+    })
+    teed.then((t) => (method === 'GET' ? store_(s, req, res, key, t, flight) : false))
+      .then((stored) => flight?.release(stored ? 'stored' : 'failed'), (err) => {
+        flight?.release('failed')
         stats.errors++
         debug('storing %s failed, response unaffected: %s', key, err)
       })
-    if (method === 'GET' && !inflight.has(key)) {
-      inflight.set(key, done)
-      void done.finally(() => inflight.delete(key))
-    }
     forward(res, next, { fwd: typeof found === 'string' ? (refresh ? 'request' : found) : 'stale' })
   }
 
   /**
    * A stale entry on its way to the origin. If it has validators, the request
-   * becomes conditional (RFC 9111 §4.3.1): a 304 refreshes the entry and the
-   * client gets the cached response. If the origin fails (5xx, or a thrown
-   * error the framework turns into one) while stale-if-error or
-   * useStaleOnError allows, the client gets the stale entry instead.
+   * becomes conditional (RFC 9111 §4.3.1): a 304 that selects the entry
+   * (§4.3.4) refreshes it, under the variant's own key, and the client gets
+   * the cached response. If the origin fails (5xx, or a thrown error the
+   * framework turns into one) while stale-if-error or useStaleOnError allows,
+   * and nothing forbids stale use, the client gets the stale entry instead.
    */
-  function revalidateOrFallBack(req: IncomingMessage, res: ServerResponse, key: string, entry: Decoded,
-    revalidation: CachePolicy.EvaluateRequestResult['revalidation']): void {
+  function revalidateOrFallBack(req: IncomingMessage, res: ServerResponse, key: string, entry: Decoded, revalidationHeaders: CachePolicy.Headers | undefined): void {
     const clientHeaders = req.headers
+    const clientConditional = clientHeaders['if-none-match'] !== undefined || clientHeaders['if-modified-since'] !== undefined
     const policy = entry.policy!
-    if (revalidation !== undefined && (entry.head.headers.etag !== undefined || entry.head.headers['last-modified'] !== undefined)) {
-      req.headers = { ...clientHeaders, ...revalidation.headers } as IncomingMessage['headers']
+    if (revalidationHeaders !== undefined && (entry.head.headers.etag !== undefined || entry.head.headers['last-modified'] !== undefined)) {
+      req.headers = { ...clientHeaders, ...revalidationHeaders } as IncomingMessage['headers']
     }
     const staleIfError = () => {
+      if (entry.noStaleUse) return false
       const allowed = Math.max(directive(entry.head.headers['cache-control'], 'stale-if-error'), opts.useStaleOnError)
       return policy.age() - policy.maxAge() <= allowed
     }
-    const held = holdBack(res, (status) => (status === 304 && req.headers !== clientHeaders) || (status >= 500 && staleIfError()), (status, originHeaders) => {
+    const shouldHold = (status: number, headers: Record<string, unknown>) => (status === 304 && req.headers !== clientHeaders &&
+      notModifiedSelects(entry.head.headers, headers as Record<string, string>, clientConditional)) || (status >= 500 && staleIfError())
+    const held = holdBack(res, shouldHold, (status, originHeaders) => {
       req.headers = clientHeaders
       let serving = policy
       if (status === 304) {
         serving = policy.revalidatedPolicy(policyRequest(req, key), { status: 304, headers: originHeaders as CachePolicy.Headers }).policy as CachePolicy
-        const s = store
-        if (s !== undefined) {
-          const head: CachedHead = { ...entry.head, headers: serving.responseHeaders() as Record<string, string | string[]>, policy: serving.toObject(), storedAt: clock() }
-          delete head.headers.age
-          s.set(PREFIX + variantKey(key, entry.head.vary ?? [], req.headers), encodeCachedResponse(head, entry.body),
-            { ttl: serving.timeToLive() + opts.staleRetentionMs, tags: [`url:${key}`] }).catch((err) => debug('refreshing %s failed: %s', key, err))
-        }
+        refreshEntry(key, entry, serving)
       } else {
         stats.stale++
       }
-      const headers = serving.responseHeaders() as Record<string, string | string[]>
-      headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, status === 304 ? { hit: true, fwd: 'stale', fwdStatus: 304 }
+      serve(req, res, entry, serving.responseHeaders() as Record<string, string | string[]>, status === 304 ? { hit: true, fwd: 'stale', fwdStatus: 304 }
         : { fwd: 'stale', fwdStatus: status, detail: status === 504 ? 'origin-timeout' : 'stale-if-error' })
-      serveCached(req, res, entry.head.status, headers, entry.body)
     })
     if (opts.originTimeoutMs > 0 && opts.useStaleOnError > 0) {
       const timer = setTimeout(() => {
@@ -261,6 +270,16 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       timer.unref()
       res.once('close', () => clearTimeout(timer))
     }
+  }
+
+  /** A 304 renewed `entry`: rewritten in place, under its own key, with its generation and tags; the marker is left alone. */
+  function refreshEntry(key: string, entry: Decoded, serving: CachePolicy): void {
+    const s = store
+    if (s === undefined || entry.head.key === undefined) return
+    const head: CachedHead = { ...entry.head, headers: serving.responseHeaders() as Record<string, string | string[]>, policy: serving.toObject(), storedAt: clock() }
+    delete head.headers.age
+    s.set(PREFIX + entry.head.key, encodeCachedResponse(head, entry.body), { ttl: serving.timeToLive() + opts.staleRetentionMs, tags: entry.head.tags ?? [] })
+      .then(() => events.emit('refreshed', key), (err) => debug('refreshing %s failed: %s', key, err))
   }
 
   const middleware = ((req: IncomingMessage, res: ServerResponse, next: Next) => {
@@ -285,8 +304,8 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
 
   middleware.purge = async (urlOrKey, host) => {
     const s = await opening
-    const key = urlOrKey.startsWith('/') ? `${(host ?? '').toLowerCase()}${urlOrKey}` : urlOrKey
-    return s.purgeTag(`url:${key}`)
+    const key = urlOrKey.startsWith('/') ? invalidation.keyOfUrl(urlOrKey, (host ?? '').toLowerCase()) : urlOrKey
+    return invalidation.invalidate(s, key)
   }
   middleware.purgePrefix = async (prefix) => {
     const s = await opening
@@ -297,7 +316,8 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     return purged
   }
   middleware.purgeTag = async (tag) => (await opening).purgeTag(tag)
-  middleware.stats = () => ({ ...stats })
+  middleware.stats = () => ({ ...stats, bufferedBytes: buffered.bytes })
+  middleware.events = events
   middleware.close = async () => {
     // A store that never opened has nothing to close (its error was logged when it failed).
     if (ownsStore) await opening.then((s) => s.close(), () => {})
@@ -313,16 +333,4 @@ function directive(cacheControl: string | string[] | undefined, name: string): n
 
 function onlyIfCached(req: IncomingMessage): boolean {
   return /(^|,)\s*only-if-cached\s*(,|$)/i.test(req.headers['cache-control'] ?? '')
-}
-
-/** The path of a same-origin Location or Content-Location, or undefined. */
-function sameOriginPath(value: string | undefined, host: string): string | undefined {
-  if (value === undefined || value === '') return undefined
-  if (value.startsWith('/')) return value
-  try {
-    const url = new URL(value)
-    return url.host.toLowerCase() === host ? `${url.pathname}${url.search}` : undefined
-  } catch {
-    return undefined
-  }
 }

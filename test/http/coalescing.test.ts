@@ -1,42 +1,152 @@
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import zlib from 'node:zlib'
 import { describe, it } from 'node:test'
 import request from 'supertest'
 import { startApp, type Route } from '../helpers/http-apps.js'
+import { abortAfterFirstChunk, rawRequest } from '../helpers/raw-http.js'
+import type { HttpCacheMiddleware } from '../../middleware/http-cache.js'
 
-/** An origin that answers only when released, so requests pile up behind it. */
-function gatedOrigin(): { route: Route; release(): void } {
+/** An origin that answers only when released, so requests pile up behind it; `called(n)` resolves at its n-th call. */
+function gatedOrigin(answer: Route = (_req, res, n) => { res.setHeader('cache-control', 'max-age=60'); res.end(`n=${n}`) }):
+  { route: Route; release(): void; called(n: number): Promise<void> } {
   let release!: () => void
   const gate = new Promise<void>((resolve) => { release = resolve })
-  return {
-    route: (_req, res, n) => { void gate.then(() => { res.setHeader('cache-control', 'max-age=60'); res.end(`n=${n}`) }) },
-    release,
+  const calls: Array<() => void> = []
+  const reached = new Map<number, Promise<void>>()
+  let count = 0
+  const called = (n: number) => {
+    if (!reached.has(n)) reached.set(n, n <= count ? Promise.resolve() : new Promise((resolve) => { calls[n] = resolve }))
+    return reached.get(n)!
   }
+  return {
+    route: (req, res, n) => {
+      count = n
+      calls[n]?.()
+      void gate.then(() => answer(req, res, n))
+    },
+    release,
+    called,
+  }
+}
+
+/** Resolves once `count` requests wait on one fetch of some URL. */
+function waiting(cache: HttpCacheMiddleware, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    const onWaiting = (_key: string, n: number) => {
+      if (n < count) return
+      cache.events.off('waiting', onWaiting)
+      resolve()
+    }
+    cache.events.on('waiting', onWaiting)
+  })
 }
 
 describe('request coalescing', () => {
   it('makes one origin call for N concurrent misses, and every request gets its response', async () => {
     const origin = gatedOrigin()
     const app = await startApp({ '/slow': origin.route })
+    const seven = waiting(app.cache, 7)
     const pending = Array.from({ length: 8 }, () => request(app.url).get('/slow').then((r) => r))
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await seven
     origin.release()
     const responses = await Promise.all(pending)
     assert.deepEqual(responses.map((r) => r.text), responses.map(() => 'n=1'))
     assert.equal(app.originCalls('/slow'), 1)
-    assert.ok(responses.filter((r) => /collapsed/.test(r.headers['cache-status'])).length >= 6)
-    assert.ok(app.cache.stats().coalesced >= 6)
+    assert.equal(responses.filter((r) => /collapsed/.test(r.headers['cache-status'])).length, 7)
+    assert.equal(app.cache.stats().coalesced, 7)
   })
 
   it('stops waiting after lockTimeoutMs and goes to the origin itself', async () => {
     const origin = gatedOrigin()
     const app = await startApp({ '/slow': origin.route }, { lockTimeoutMs: 50 })
     const first = request(app.url).get('/slow').then((r) => r)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await origin.called(1)
     const second = request(app.url).get('/slow').then((r) => r)
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await origin.called(2)
     assert.equal(app.originCalls('/slow'), 2, 'the waiter gave up on the stuck leader')
     origin.release()
     assert.equal((await first).status, 200)
     assert.equal((await second).status, 200)
+  })
+})
+
+describe('coalescing releases waiters as soon as storing is ruled out (issue 10 E)', () => {
+  /** A stream that sends its head and a first chunk, then stays open until released. */
+  function openStream(headers: Record<string, string>, firstChunk: Buffer | string): { route: Route; release(): void; called(n: number): Promise<void> } {
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => { release = resolve })
+    const calls: Array<() => void> = []
+    let count = 0
+    return {
+      route: (_req, res, n) => {
+        count = n
+        calls[n]?.()
+        res.writeHead(200, headers)
+        res.write(firstChunk)
+        void gate.then(() => res.end('done'))
+      },
+      release,
+      called: (n) => (n <= count ? Promise.resolve() : new Promise((resolve) => { calls[n] = resolve })),
+    }
+  }
+
+  it('an unstorable stream (SSE, no-store) lets the next clients through at its head', { timeout: 20_000 }, async () => {
+    const sse = openStream({ 'content-type': 'text/event-stream', 'cache-control': 'no-store' }, 'data: 1\n\n')
+    const app = await startApp({ '/events': sse.route }, { lockTimeoutMs: 600_000 })
+    const first = abortAfterFirstChunk(`${app.url}/events`, {}, 15_000)
+    await sse.called(1)
+    const second = abortAfterFirstChunk(`${app.url}/events`, {}, 15_000)
+    const third = abortAfterFirstChunk(`${app.url}/events`, {}, 15_000)
+    assert.equal((await first).body.toString(), 'data: 1\n\n')
+    assert.equal((await second).body.toString(), 'data: 1\n\n', 'the second client did not wait for the first stream to end')
+    assert.equal((await third).body.toString(), 'data: 1\n\n')
+    sse.release()
+  })
+
+  it('a response over maxEntryBytes lets the next downloader through once it overflows', { timeout: 20_000 }, async () => {
+    const big = openStream({ 'cache-control': 'max-age=60' }, Buffer.alloc(4096, 'b'))
+    const app = await startApp({ '/big': big.route }, { lockTimeoutMs: 600_000, maxEntryBytes: 1024 })
+    const first = abortAfterFirstChunk(`${app.url}/big`, {}, 15_000)
+    await big.called(1)
+    await first
+    const second = abortAfterFirstChunk(`${app.url}/big`, {}, 15_000)
+    await big.called(2)
+    assert.equal((await second).body.length > 0, true)
+    big.release()
+  })
+
+  it('the tee keeps nothing of a response once storing is ruled out', async () => {
+    const sse = openStream({ 'content-type': 'text/event-stream', 'cache-control': 'no-store' }, Buffer.alloc(64 * 1024, 'e'))
+    const app = await startApp({ '/events': sse.route })
+    const notStored = once(app.cache.events, 'not-stored')
+    const first = abortAfterFirstChunk(`${app.url}/events`)
+    const [, reason] = await notStored as [string, string]
+    assert.match(reason, /not storable/)
+    await first
+    assert.equal(app.cache.stats().bufferedBytes, 0)
+    sse.release()
+  })
+
+  it('a coalesced waiter gets the Accept-Encoding check: a br-only client never gets gzip', async () => {
+    const origin = gatedOrigin((req, res, n) => {
+      res.setHeader('cache-control', 'max-age=60')
+      if (/gzip/.test(req.headers['accept-encoding'] ?? '')) {
+        res.setHeader('content-encoding', 'gzip')
+        res.end(zlib.gzipSync(`n=${n}`))
+      } else {
+        res.setHeader('content-encoding', 'br')
+        res.end(zlib.brotliCompressSync(`n=${n}`))
+      }
+    })
+    const app = await startApp({ '/enc': origin.route })
+    const one = waiting(app.cache, 1)
+    const leader = rawRequest(`${app.url}/enc`, { headers: { 'accept-encoding': 'gzip;q=1, br;q=0.5' } })
+    await origin.called(1)
+    const brOnly = rawRequest(`${app.url}/enc`, { headers: { 'accept-encoding': 'br' } })
+    await one
+    origin.release()
+    assert.equal((await leader).headers['content-encoding'], 'gzip')
+    assert.equal((await brOnly).headers['content-encoding'], 'br')
   })
 })
