@@ -10,16 +10,15 @@ import { DecodedEntries } from './decoded-entries.js'
 import { formatCacheStatus, type CacheStatus } from './cache-status.js'
 import { resolveHttpCacheOptions, type HttpCacheOptions } from './options.js'
 import { teeResponse, type TeedResponse } from './response-tee.js'
-import { holdBack } from './hold-back.js'
 import { isRefresh, refreshInBackground } from './background-refresh.js'
 import { serveCached } from './serve-cached.js'
-import { decideToStore, single } from './storing-decision.js'
+import { decideToStore } from './storing-decision.js'
 import { variantKey } from './vary.js'
 import { Coalescer, type Flight } from './coalescing.js'
 import { decodeEntry, evaluate, lookupEntry, PREFIX, policyRequest, type Decoded, type Found } from './entry-match.js'
 import { Invalidation } from './invalidation.js'
 import { setHeaderAtHead } from './status-at-head.js'
-import { notModifiedSelects } from './validators.js'
+import { revalidateOrFallBack, type StaleEntryContext } from './stale-entry.js'
 
 const debug = createDebug('spillway:http')
 
@@ -88,6 +87,8 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
   const decoded = new DecodedEntries<Decoded>((bytes) => decodeEntry(bytes, (o) => Policy.fromObject(o), !opts.private))
   const policyFor = (req: IncomingMessage, key: string) => (status: number, headers: CachePolicy.Headers) => new Policy(policyRequest(req, key), { status, headers },
     { shared: !opts.private, cacheHeuristic: opts.heuristic ? 0.1 : 0, ignoreCargoCult: false })
+
+  const staleContext: StaleEntryContext = { opts, clock, store: () => store, events, servedStale: () => { stats.stale++ }, serve }
 
   function lookup(s: Store, key: string, req: IncomingMessage): Found {
     return invalidation.isPending(key) ? 'uri-miss' : lookupEntry(s, decoded, key, req)
@@ -206,7 +207,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     found: Found, stale: Decoded | undefined, revalidationHeaders: CachePolicy.Headers | undefined): void {
     const method = req.method ?? 'GET'
     stats.misses++
-    if (stale !== undefined) revalidateOrFallBack(req, res, key, stale, revalidationHeaders)
+    if (stale !== undefined) revalidateOrFallBack(staleContext, req, res, key, stale, revalidationHeaders)
     const flight = method === 'GET' && !invalidation.isPending(key) ? coalescer.lead(key) : undefined
     const canStore = (status: number, headers: TeedResponse['headers']) => {
       const decision = decideToStore({ outcome: 'finished', status, headers, body: Buffer.alloc(0) }, res, key, opts, clock(), policyFor(req, key))
@@ -227,59 +228,6 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
         debug('storing %s failed, response unaffected: %s', key, err)
       })
     forward(res, next, { fwd: typeof found === 'string' ? (refresh ? 'request' : found) : 'stale' })
-  }
-
-  /**
-   * A stale entry on its way to the origin. If it has validators, the request
-   * becomes conditional (RFC 9111 §4.3.1): a 304 that selects the entry
-   * (§4.3.4) refreshes it, under the variant's own key, and the client gets
-   * the cached response. If the origin fails (5xx, or a thrown error the
-   * framework turns into one) while stale-if-error or useStaleOnError allows,
-   * and nothing forbids stale use, the client gets the stale entry instead.
-   */
-  function revalidateOrFallBack(req: IncomingMessage, res: ServerResponse, key: string, entry: Decoded, revalidationHeaders: CachePolicy.Headers | undefined): void {
-    const clientHeaders = req.headers
-    const clientConditional = clientHeaders['if-none-match'] !== undefined || clientHeaders['if-modified-since'] !== undefined
-    const policy = entry.policy!
-    if (revalidationHeaders !== undefined && (entry.head.headers.etag !== undefined || entry.head.headers['last-modified'] !== undefined)) {
-      req.headers = { ...clientHeaders, ...revalidationHeaders } as IncomingMessage['headers']
-    }
-    const staleIfError = () => {
-      if (entry.noStaleUse) return false
-      const allowed = Math.max(directive(entry.head.headers['cache-control'], 'stale-if-error'), opts.useStaleOnError)
-      return policy.age() - policy.maxAge() <= allowed
-    }
-    const shouldHold = (status: number, headers: Record<string, unknown>) => (status === 304 && req.headers !== clientHeaders &&
-      notModifiedSelects(entry.head.headers, headers as Record<string, string>, clientConditional)) || (status >= 500 && staleIfError())
-    const held = holdBack(res, shouldHold, (status, originHeaders) => {
-      req.headers = clientHeaders
-      let serving = policy
-      if (status === 304) {
-        serving = policy.revalidatedPolicy(policyRequest(req, key), { status: 304, headers: originHeaders as CachePolicy.Headers }).policy as CachePolicy
-        refreshEntry(key, entry, serving)
-      } else {
-        stats.stale++
-      }
-      serve(req, res, entry, serving.responseHeaders() as Record<string, string | string[]>, status === 304 ? { hit: true, fwd: 'stale', fwdStatus: 304 }
-        : { fwd: 'stale', fwdStatus: status, detail: status === 504 ? 'origin-timeout' : 'stale-if-error' })
-    })
-    if (opts.originTimeoutMs > 0 && opts.useStaleOnError > 0) {
-      const timer = setTimeout(() => {
-        if (staleIfError() && held.preempt()) debug('origin timed out on %s: served stale', key)
-      }, opts.originTimeoutMs)
-      timer.unref()
-      res.once('close', () => clearTimeout(timer))
-    }
-  }
-
-  /** A 304 renewed `entry`: rewritten in place, under its own key, with its generation and tags; the marker is left alone. */
-  function refreshEntry(key: string, entry: Decoded, serving: CachePolicy): void {
-    const s = store
-    if (s === undefined || entry.head.key === undefined) return
-    const head: CachedHead = { ...entry.head, headers: serving.responseHeaders() as Record<string, string | string[]>, policy: serving.toObject(), storedAt: clock() }
-    delete head.headers.age
-    s.set(PREFIX + entry.head.key, encodeCachedResponse(head, entry.body), { ttl: serving.timeToLive() + opts.staleRetentionMs, tags: entry.head.tags ?? [] })
-      .then(() => events.emit('refreshed', key), (err) => debug('refreshing %s failed: %s', key, err))
   }
 
   const middleware = ((req: IncomingMessage, res: ServerResponse, next: Next) => {
@@ -323,12 +271,6 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     if (ownsStore) await opening.then((s) => s.close(), () => {})
   }
   return middleware
-}
-
-/** A numeric Cache-Control directive (seconds), or 0. */
-function directive(cacheControl: string | string[] | undefined, name: string): number {
-  const m = new RegExp(`(?:^|,)\\s*${name}\\s*=\\s*"?(\\d+)`, 'i').exec(single(cacheControl) ?? '')
-  return m === null ? 0 : Number(m[1])
 }
 
 function onlyIfCached(req: IncomingMessage): boolean {

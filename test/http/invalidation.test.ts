@@ -1,7 +1,23 @@
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import { describe, it } from 'node:test'
 import request from 'supertest'
 import { FRAMEWORKS, startApp, type Route } from '../helpers/http-apps.js'
+import type { HttpCacheMiddleware } from '../../middleware/http-cache.js'
+import { tempDir } from '../helpers/temp-dir.js'
+
+/** Resolves when a POST's two invalidations (its URL, its Location) are done. */
+function invalidatedBoth(cache: HttpCacheMiddleware): Promise<unknown> {
+  return new Promise((resolve) => {
+    let seen = 0
+    const on = () => {
+      if (++seen < 2) return
+      cache.events.off('invalidated', on)
+      resolve(undefined)
+    }
+    cache.events.on('invalidated', on)
+  })
+}
 
 const item: Route = (req, res, n) => {
   if (req.method === 'GET') {
@@ -21,13 +37,15 @@ for (const framework of FRAMEWORKS) {
       const app = await startApp({ '/items/1': item, '/items': item }, {}, framework)
       await request(app.url).get('/items/1')
       await request(app.url).get('/items')
+      let invalidated: Promise<unknown> = once(app.cache.events, 'invalidated')
       await request(app.url).put('/items/1')
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      await invalidated
       // The origin counts calls per path: GET /items/1 was 1, the PUT 2.
       assert.equal((await request(app.url).get('/items/1')).text, 'item n=3', 'PUT invalidated /items/1')
       assert.equal((await request(app.url).get('/items')).text, 'item n=1', '/items untouched')
+      invalidated = invalidatedBoth(app.cache)
       await request(app.url).post('/items')
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      await invalidated
       assert.equal((await request(app.url).get('/items')).text, 'item n=3', 'POST invalidated /items')
       assert.equal((await request(app.url).get('/items/1')).text, 'item n=4', 'and its Location, /items/1')
     })
@@ -57,3 +75,42 @@ for (const framework of FRAMEWORKS) {
     })
   })
 }
+
+describe('URL invalidation computes its keys: no per-URL tag (issue 9 §1)', () => {
+  const byLanguage: Route = (req, res, n) => {
+    if (req.method !== 'GET') { res.statusCode = 204; res.end(); return }
+    res.setHeader('cache-control', 'max-age=600')
+    res.setHeader('vary', 'Accept-Language')
+    res.end(`${req.headers['accept-language']} n=${n}`)
+  }
+  const get = (url: string, lang: string) => request(url).get('/v').set('host', 'cache.test').set('accept-language', lang).then((r) => r.text)
+
+  it('an unsafe method invalidates every variant of its URL, and no entry carries a url: tag', async () => {
+    const app = await startApp({ '/v': byLanguage })
+    assert.equal(await get(app.url, 'en'), 'en n=1')
+    assert.equal(await get(app.url, 'fr'), 'fr n=2')
+    assert.equal(await get(app.url, 'fr'), 'fr n=2')
+    assert.equal(await app.cache.purgeTag('url:cache.test/v'), 0)
+    const invalidated = once(app.cache.events, 'invalidated')
+    await request(app.url).put('/v').set('host', 'cache.test')
+    await invalidated
+    assert.equal(await get(app.url, 'fr'), 'fr n=4')
+    assert.equal(await get(app.url, 'en'), 'en n=5')
+    assert.equal(await get(app.url, 'en'), 'en n=5')
+  })
+
+  it('purge(url, host) drops every variant, also after a restart', async () => {
+    const dir = tempDir('http-restart')
+    const first = await startApp({ '/v': byLanguage }, { dir })
+    await get(first.url, 'en')
+    await get(first.url, 'fr')
+    await first.close()
+    const second = await startApp({ '/v': byLanguage }, { dir })
+    assert.equal(await get(second.url, 'en'), 'en n=1', 'the variant survived the restart')
+    assert.equal(await get(second.url, 'fr'), 'fr n=2')
+    assert.equal(await second.cache.purge('/v', 'cache.test'), 1)
+    assert.equal(await get(second.url, 'fr'), 'fr n=1', 'the fr variant went with the URL')
+    assert.equal(await get(second.url, 'en'), 'en n=2', 'and so did en')
+    assert.equal(second.originCalls('/v'), 2)
+  })
+})
