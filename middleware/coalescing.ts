@@ -62,6 +62,11 @@ export class Coalescer {
     return Promise.race([inflight.done, timeout]).finally(() => clearTimeout(timer))
   }
 
+  /** A response for `key` was stored by a fetch no one waited on: the key coalesces again. */
+  stored(key: string): void {
+    this.#passing.delete(key)
+  }
+
   /** Marks the fetch of `key` in flight, if any, as overtaken by an invalidation. */
   invalidate(key: string): void {
     const inflight = this.#inflight.get(key)

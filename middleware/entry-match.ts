@@ -61,12 +61,16 @@ export function matches(entry: Decoded, key: string, req: IncomingMessage): bool
   if (entry.policy === undefined) return false
   const fields = varyFields(entry.head.headers.vary)
   if (fields === '*') return false
-  return entry.head.key === variantKey(key, fields, req.headers) && acceptsCoding(req.headers['accept-encoding'], entry.head.headers['content-encoding'])
+  // The policy's own request: the URL and Host it was stored for (RFC 9111 §4: the target URI matches),
+  // whatever a custom or flawed key folded together.
+  const stored = entry.head.policy as { u?: string; h?: string }
+  return entry.head.key === variantKey(key, fields, req.headers) && stored.u === key && (stored.h ?? '').toLowerCase() === (req.headers.host ?? '').toLowerCase() &&
+    acceptsCoding(req.headers['accept-encoding'], entry.head.headers['content-encoding'])
 }
 
 /** The request as the policy sees it: Vary-selected fields normalised as variant keys have them. */
 export function policyRequest(req: IncomingMessage, key: string): CachePolicy.Request {
-  const headers: Record<string, string | string[] | undefined> = { ...req.headers }
+  const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: req.headers.host?.toLowerCase() }
   for (const name of ['accept-encoding', 'accept-language', 'accept-charset']) {
     if (headers[name] !== undefined) headers[name] = normalisedValue(name, headers[name])
   }

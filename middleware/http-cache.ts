@@ -216,13 +216,14 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     const teed = teeResponse(res, opts.maxEntryBytes, {
       gauge: buffered,
       onHead: (status, headers) => method === 'GET' && canStore(status, headers),
-      onGiveUp: (reason) => {
-        if (reason !== 'not storable' || method !== 'GET') return
-        flight?.release('unstorable')
-      },
+      // Ruled out at the head or past maxEntryBytes: the waiters need not wait for the end.
+      onGiveUp: () => flight?.release('unstorable'),
     })
     teed.then((t) => (method === 'GET' ? store_(s, req, res, key, t, flight) : false))
-      .then((stored) => flight?.release(stored ? 'stored' : 'failed'), (err) => {
+      .then((stored) => {
+        if (flight !== undefined) flight.release(stored ? 'stored' : 'failed')
+        else if (stored) coalescer.stored(key)
+      }, (err) => {
         flight?.release('failed')
         stats.errors++
         debug('storing %s failed, response unaffected: %s', key, err)

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
+import http from 'node:http'
 import zlib from 'node:zlib'
 import { describe, it } from 'node:test'
 import request from 'supertest'
@@ -71,6 +72,20 @@ describe('request coalescing', () => {
   })
 })
 
+/** A GET that resolves with its first body bytes and stays connected until `close()`. */
+function firstChunkKeepOpen(url: string): { first: Promise<Buffer>; close(): void } {
+  let close!: () => void
+  const first = new Promise<Buffer>((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      res.once('data', (chunk: Buffer) => resolve(chunk))
+      res.on('error', () => {})
+    })
+    req.on('error', reject)
+    close = () => req.destroy()
+  })
+  return { first, close: () => close() }
+}
+
 describe('coalescing releases waiters as soon as storing is ruled out (issue 10 E)', () => {
   /** A stream that sends its head and a first chunk, then stays open until released. */
   function openStream(headers: Record<string, string>, firstChunk: Buffer | string): { route: Route; release(): void; called(n: number): Promise<void> } {
@@ -94,26 +109,29 @@ describe('coalescing releases waiters as soon as storing is ruled out (issue 10 
   it('an unstorable stream (SSE, no-store) lets the next clients through at its head', { timeout: 20_000 }, async () => {
     const sse = openStream({ 'content-type': 'text/event-stream', 'cache-control': 'no-store' }, 'data: 1\n\n')
     const app = await startApp({ '/events': sse.route }, { lockTimeoutMs: 600_000 })
-    const first = abortAfterFirstChunk(`${app.url}/events`, {}, 15_000)
+    const first = firstChunkKeepOpen(`${app.url}/events`)
     await sse.called(1)
-    const second = abortAfterFirstChunk(`${app.url}/events`, {}, 15_000)
-    const third = abortAfterFirstChunk(`${app.url}/events`, {}, 15_000)
-    assert.equal((await first).body.toString(), 'data: 1\n\n')
-    assert.equal((await second).body.toString(), 'data: 1\n\n', 'the second client did not wait for the first stream to end')
-    assert.equal((await third).body.toString(), 'data: 1\n\n')
+    const second = firstChunkKeepOpen(`${app.url}/events`)
+    const third = firstChunkKeepOpen(`${app.url}/events`)
+    assert.equal((await first.first).toString(), 'data: 1\n\n')
+    assert.equal((await second.first).toString(), 'data: 1\n\n', 'the second client did not wait for the first stream to end')
+    assert.equal((await third.first).toString(), 'data: 1\n\n')
     sse.release()
+    for (const client of [first, second, third]) client.close()
   })
 
   it('a response over maxEntryBytes lets the next downloader through once it overflows', { timeout: 20_000 }, async () => {
     const big = openStream({ 'cache-control': 'max-age=60' }, Buffer.alloc(4096, 'b'))
     const app = await startApp({ '/big': big.route }, { lockTimeoutMs: 600_000, maxEntryBytes: 1024 })
-    const first = abortAfterFirstChunk(`${app.url}/big`, {}, 15_000)
+    const first = firstChunkKeepOpen(`${app.url}/big`)
     await big.called(1)
-    await first
-    const second = abortAfterFirstChunk(`${app.url}/big`, {}, 15_000)
+    await first.first
+    const second = firstChunkKeepOpen(`${app.url}/big`)
     await big.called(2)
-    assert.equal((await second).body.length > 0, true)
+    assert.equal((await second.first).length > 0, true)
     big.release()
+    first.close()
+    second.close()
   })
 
   it('the tee keeps nothing of a response once storing is ruled out', async () => {
@@ -148,5 +166,46 @@ describe('coalescing releases waiters as soon as storing is ruled out (issue 10 
     origin.release()
     assert.equal((await leader).headers['content-encoding'], 'gzip')
     assert.equal((await brOnly).headers['content-encoding'], 'br')
+  })
+})
+
+describe('hit-for-pass (issue 10 E)', () => {
+  it('after an unstorable response, concurrent requests for its URL go to the origin without waiting; a stored one ends that', { timeout: 20_000 }, async () => {
+    let storable = false
+    let release!: () => void
+    let gate = Promise.resolve()
+    const reached: Array<() => void> = []
+    const called = (n: number) => new Promise<void>((resolve) => { reached[n] = resolve })
+    const app = await startApp({ '/nostore': (_req, res, n) => {
+      reached[n]?.()
+      void gate.then(() => {
+        res.setHeader('cache-control', storable ? 'max-age=60' : 'no-store')
+        res.end(`n=${n}`)
+      })
+    } }, { lockTimeoutMs: 600_000 })
+    await request(app.url).get('/nostore')
+    gate = new Promise<void>((resolve) => { release = resolve })
+    const second = called(2)
+    const third = called(3)
+    const a = request(app.url).get('/nostore').then((r) => r)
+    await second
+    const b = request(app.url).get('/nostore').then((r) => r)
+    await third
+    release()
+    assert.deepEqual([(await a).text, (await b).text], ['n=2', 'n=3'])
+    storable = true
+    const stored = once(app.cache.events, 'stored')
+    await request(app.url).get('/nostore')
+    await stored
+    assert.equal((await request(app.url).get('/nostore')).text, 'n=4', 'stored, and served')
+    // Stored again: the URL coalesces again.
+    await app.cache.purge('/nostore', new URL(app.url).host)
+    gate = new Promise<void>((resolve) => { release = resolve })
+    const oneWaits = waiting(app.cache, 1)
+    const c = request(app.url).get('/nostore').then((r) => r)
+    const d = request(app.url).get('/nostore').then((r) => r)
+    await oneWaits
+    release()
+    assert.deepEqual([(await c).text, (await d).text], ['n=5', 'n=5'])
   })
 })

@@ -207,3 +207,21 @@ describe('RFC details (issue 10 F)', () => {
     assert.equal((await request(app.url).get('/va').set('accept-language', 'en').set('x-theme', 'dark')).headers['cache-status'].includes('hit'), false)
   })
 })
+
+describe('a colliding Host never reaches another URL\'s request (issue 10 B)', () => {
+  it('an entry stored through Host "victim.test/admin" is not a stale fallback for victim.test/admin/public', async () => {
+    let now = T0
+    let down = false
+    const app = await startApp({ '/public': (_req, res) => { res.setHeader('cache-control', 'max-age=10'); res.end('planted') },
+      '/admin/public': (_req, res) => {
+        if (down) { res.statusCode = 503; res.end('down'); return }
+        res.setHeader('cache-control', 'max-age=10')
+        res.end('admin page')
+      } }, { now: () => now, useStaleOnError: 600 })
+    await rawRequest(`${app.url}/public`, { headers: { host: 'victim.test/admin' } })
+    now += 20_000
+    down = true
+    const victim = await rawRequest(`${app.url}/admin/public`, { headers: { host: 'victim.test' } })
+    assert.notEqual(victim.body.toString(), 'planted')
+  })
+})
