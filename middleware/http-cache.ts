@@ -33,8 +33,9 @@ export type HttpCacheMiddleware = ((req: IncomingMessage, res: ServerResponse, n
   stats(): HttpCacheStats
   /**
    * What the cache did, for tests and monitoring: 'stored' (key), 'not-stored'
-   * (key, reason), 'refreshed' (key: a 304 renewed the entry), 'invalidated'
-   * (key) and 'waiting' (key, how many requests now wait on its one fetch).
+   * (key, reason), 'refreshed' (key: a 304 renewed the entry, or a
+   * stale-while-revalidate refresh stored a new one), 'invalidated' (key) and
+   * 'waiting' (key, how many requests now wait on its one fetch).
    */
   events: EventEmitter
   /** Closes the store if the middleware opened it. */
@@ -133,6 +134,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     stats.stored++
     stats.storedBytes += entry.byteLength
     events.emit('stored', key)
+    if (isRefresh(req)) events.emit('refreshed', key)
     return true
   }
 

@@ -37,7 +37,7 @@ describe('stale entries', () => {
     const app = await startApp({ '/swr': (_req, res, n) => { res.setHeader('cache-control', 'max-age=10, stale-while-revalidate=60'); res.end(`v${n}`) } }, { now: () => now })
     await request(app.url).get('/swr')
     now += 20_000
-    const refreshed_ = once(app.cache.events, 'stored')
+    const refreshed_ = once(app.cache.events, 'refreshed')
     const staleResponses = await Promise.all([1, 2, 3].map(() => request(app.url).get('/swr').then((r) => r)))
     assert.deepEqual(staleResponses.map((r) => r.text), ['v1', 'v1', 'v1'])
     assert.ok(staleResponses.every((r) => /fwd=stale/.test(r.headers['cache-status'])))
