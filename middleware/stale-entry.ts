@@ -46,14 +46,19 @@ export function revalidateOrFallBack(ctx: StaleEntryContext, req: IncomingMessag
     const allowed = Math.max(directive(entry.head.headers['cache-control'], 'stale-if-error'), opts.useStaleOnError)
     return policy.age() - policy.maxAge() <= allowed
   }
+  const selects = (headers: Record<string, unknown>) => notModifiedSelects(entry.head.headers, headers as Record<string, string>, clientConditional)
+  // A 304 to a client that asked unconditionally answers the cache's validators alone: the cache answers,
+  // updating the entry only if the 304 selects it. One that may answer the client's own goes to the client.
   const shouldHold = (status: number, headers: Record<string, unknown>) => (status === 304 && req.headers !== clientHeaders &&
-    notModifiedSelects(entry.head.headers, headers as Record<string, string>, clientConditional)) || (status >= 500 && staleIfError())
+    (!clientConditional || selects(headers))) || (status >= 500 && staleIfError())
   const held = holdBack(res, shouldHold, (status, originHeaders) => {
     req.headers = clientHeaders
     let serving = policy
     if (status === 304) {
-      serving = policy.revalidatedPolicy(policyRequest(req, key), { status: 304, headers: originHeaders as CachePolicy.Headers }).policy as CachePolicy
-      refreshEntry(ctx, key, entry, serving)
+      if (selects(originHeaders)) {
+        serving = policy.revalidatedPolicy(policyRequest(req, key), { status: 304, headers: originHeaders as CachePolicy.Headers }).policy as CachePolicy
+        refreshEntry(ctx, key, entry, serving)
+      }
     } else {
       ctx.servedStale()
     }

@@ -83,6 +83,24 @@ describe('RFC details (issue 10 F)', () => {
     assert.match(stale.headers['content-type'], /text\/plain/)
   })
 
+  it('a 304 whose ETag is not the entry\'s still answers an unconditional client with the body, and updates nothing', async () => {
+    let now = T0
+    const app = await startApp({ '/odd': (req, res) => {
+      res.setHeader('cache-control', 'max-age=10')
+      if (req.headers['if-none-match'] !== undefined) { res.setHeader('etag', '"other"'); res.statusCode = 304; res.end(); return }
+      res.setHeader('etag', '"v1"')
+      res.end('v1 body')
+    } }, { now: () => now })
+    await request(app.url).get('/odd')
+    now += 20_000
+    const answered = await rawRequest(`${app.url}/odd`)
+    assert.equal(answered.status, 200)
+    assert.equal(answered.body.toString(), 'v1 body')
+    assert.equal(answered.headers.etag, '"v1"')
+    await rawRequest(`${app.url}/odd`)
+    assert.equal(app.originCalls('/odd'), 3, 'the entry was not renewed by a 304 that did not select it')
+  })
+
   it('keeps the entry\'s tags through a 304 revalidation', async () => {
     let now = T0
     const app = await startApp({ '/tagged': (req, res) => {
