@@ -13,6 +13,8 @@ export type Decoded = CachedResponse & {
   policy: CachePolicy | undefined
   /** must-revalidate, or proxy-revalidate in a shared cache: never served stale, whatever allows it (RFC 9111 §5.2.2.2, §5.2.2.8). */
   noStaleUse: boolean
+  /** The fields the response's own Vary names, parsed once per decoding. */
+  varyFields: string[] | '*'
 }
 
 export type Found = Decoded | 'uri-miss' | 'vary-miss'
@@ -25,11 +27,11 @@ export type Found = Decoded | 'uri-miss' | 'vary-miss'
 export function decodeEntry(bytes: Buffer, fromObject: (o: CachePolicy.CachePolicyObject) => CachePolicy, shared: boolean): Decoded | undefined {
   const response = decodeCachedResponse(bytes)
   if (response === undefined) return undefined
-  if (response.head.status === 0) return { ...response, policy: undefined, noStaleUse: false }
+  if (response.head.status === 0) return { ...response, policy: undefined, noStaleUse: false, varyFields: [] }
   const object = response.head.policy as CachePolicy.CachePolicyObject & { rescc: Record<string, string | true> }
   const { 'must-revalidate': mustRevalidate, ...rescc } = object.rescc ?? {}
   const noStaleUse = mustRevalidate !== undefined || (shared && rescc['proxy-revalidate'] !== undefined)
-  return { ...response, policy: fromObject({ ...object, rescc }), noStaleUse }
+  return { ...response, policy: fromObject({ ...object, rescc }), noStaleUse, varyFields: varyFields(response.head.headers.vary) }
 }
 
 /**
@@ -58,9 +60,8 @@ export function lookupEntry(s: Store, decoded: DecodedEntries<Decoded>, key: str
  * content-coding is one the request accepts (RFC 9110 §12.5.3).
  */
 export function matches(entry: Decoded, key: string, req: IncomingMessage): boolean {
-  if (entry.policy === undefined) return false
-  const fields = varyFields(entry.head.headers.vary)
-  if (fields === '*') return false
+  const fields = entry.varyFields
+  if (entry.policy === undefined || fields === '*') return false
   // The policy's own request: the URL and Host it was stored for (RFC 9111 §4: the target URI matches),
   // whatever a custom or flawed key folded together.
   const stored = entry.head.policy as { u?: string; h?: string }
@@ -68,12 +69,16 @@ export function matches(entry: Decoded, key: string, req: IncomingMessage): bool
     acceptsCoding(req.headers['accept-encoding'], entry.head.headers['content-encoding'])
 }
 
+const NORMALISED = ['accept-encoding', 'accept-language', 'accept-charset']
+
 /** The request as the policy sees it: Vary-selected fields normalised as variant keys have them. */
 export function policyRequest(req: IncomingMessage, key: string): CachePolicy.Request {
-  const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: req.headers.host?.toLowerCase() }
-  for (const name of ['accept-encoding', 'accept-language', 'accept-charset']) {
-    if (headers[name] !== undefined) headers[name] = normalisedValue(name, headers[name])
-  }
+  const raw = req.headers
+  const host = raw.host?.toLowerCase()
+  // The common request needs no copy: a lower-case Host and none of the normalised fields.
+  if (host === raw.host && NORMALISED.every((name) => raw[name] === undefined)) return { method: 'GET', url: key, headers: raw as CachePolicy.Headers }
+  const headers: Record<string, string | string[] | undefined> = { ...raw, host }
+  for (const name of NORMALISED) if (headers[name] !== undefined) headers[name] = normalisedValue(name, headers[name])
   return { method: 'GET', url: key, headers: headers as CachePolicy.Headers }
 }
 
