@@ -58,8 +58,11 @@ export class Coalescer {
     inflight.waiting++
     this.#events.emit('waiting', key, inflight.waiting)
     let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs) })
-    return Promise.race([inflight.done, timeout]).finally(() => clearTimeout(timer))
+    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs).unref() })
+    return Promise.race([inflight.done, timeout]).finally(() => {
+      clearTimeout(timer)
+      inflight.waiting--
+    })
   }
 
   /** A response for `key` was stored by a fetch no one waited on: the key coalesces again. */

@@ -13,6 +13,7 @@ import request from 'supertest'
 import { startApp } from '../helpers/http-apps.js'
 import { rawRequest, rawSocketRequest } from '../helpers/raw-http.js'
 import { acceptsCoding } from '../../middleware/vary.js'
+import { entityTags, ifNoneMatchHolds, notModifiedSelects } from '../../middleware/validators.js'
 
 const T0 = 1_700_000_000_000
 
@@ -241,5 +242,23 @@ describe('a colliding Host never reaches another URL\'s request (issue 10 B)', (
     down = true
     const victim = await rawRequest(`${app.url}/admin/public`, { headers: { host: 'victim.test' } })
     assert.notEqual(victim.body.toString(), 'planted')
+  })
+})
+
+describe('entity-tag lists and 304 selection (RFC 9110 §8.8.3, RFC 9111 §4.3.4)', () => {
+  it('reads tags with commas inside, weak tags, and *', () => {
+    assert.deepEqual(entityTags('W/"a", "b,c" ,"d"'), ['W/"a"', '"b,c"', '"d"'])
+    assert.equal(entityTags(' * '), '*')
+    assert.equal(ifNoneMatchHolds('"x", W/"a"', '"a"'), true)
+    assert.equal(ifNoneMatchHolds('"b"', undefined), false)
+    assert.equal(ifNoneMatchHolds('*', undefined), true)
+  })
+
+  it('a 304 selects the stored response by ETag, else Last-Modified, else only when the conditional was the cache\'s', () => {
+    assert.equal(notModifiedSelects({ etag: '"v1"' }, { etag: 'W/"v1"' }, true), true)
+    assert.equal(notModifiedSelects({ etag: '"v1"' }, { etag: '"v2"' }, false), false)
+    assert.equal(notModifiedSelects({ 'last-modified': 'Mon, 01 Jan 2024 00:00:00 GMT' }, { 'last-modified': 'Mon, 01 Jan 2024 00:00:00 GMT' }, true), true)
+    assert.equal(notModifiedSelects({ etag: '"v1"' }, {}, true), false)
+    assert.equal(notModifiedSelects({ etag: '"v1"' }, {}, false), true)
   })
 })
