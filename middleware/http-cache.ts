@@ -125,7 +125,8 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       head.gen = same ? marker!.head.gen! : randomBytes(8).toString('hex')
       const until = Math.max(same ? marker!.head.until ?? 0 : 0, now + ttl)
       if (!same || until > (marker!.head.until ?? 0)) {
-        const markerHead: CachedHead = { v: 1, status: 0, headers: {}, policy: decision.head.policy, storedAt: now, vary: fields, gen: head.gen, until, key }
+        // A marker serves no request: no policy (which would hold the request's headers) goes with it.
+        const markerHead: CachedHead = { v: 1, status: 0, headers: {}, policy: {} as CachedHead['policy'], storedAt: now, vary: fields, gen: head.gen, until, key }
         await s.set(PREFIX + key, encodeCachedResponse(markerHead, Buffer.alloc(0)), { ttl: until - now })
       }
     }

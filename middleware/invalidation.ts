@@ -32,10 +32,16 @@ export class Invalidation {
     return this.#pending.has(key)
   }
 
-  /** The key a GET of `pathAndQuery` on `host` has. */
-  keyOfUrl(pathAndQuery: string, host: string): string {
-    const req = { method: 'GET', url: pathAndQuery, originalUrl: pathAndQuery, headers: { host } } as unknown as CacheRequest
-    return this.#keyOf(req)
+  /**
+   * The key a GET of `pathAndQuery` on `host` has. Given the request that
+   * named the URL (an unsafe one, whose Location it is), the GET is that
+   * request in all else (headers, socket), so the key is built as that
+   * client's own GET of it would be.
+   */
+  keyOfUrl(pathAndQuery: string, host: string, like?: IncomingMessage): string {
+    const fields = { method: 'GET', url: pathAndQuery, originalUrl: pathAndQuery }
+    const req = like === undefined ? { ...fields, headers: { host } } : Object.assign(Object.create(like) as object, fields)
+    return this.#keyOf(req as CacheRequest)
   }
 
   /** Deletes the URL's entry (or marker); emits 'invalidated' (key). Returns 1 if there was one. */
@@ -63,7 +69,7 @@ export class Invalidation {
       const keys = new Set([key])
       for (const name of ['location', 'content-location']) {
         const target = sameOriginTarget(res.getHeader(name), host, (req as CacheRequest).originalUrl ?? req.url ?? '/')
-        if (target !== undefined) keys.add(this.keyOfUrl(target, host))
+        if (target !== undefined) keys.add(this.keyOfUrl(target, host, req))
       }
       for (const k of keys) await this.invalidate(s, k)
     } finally {
