@@ -70,10 +70,11 @@ export class Coalescer {
     this.#passing.delete(key)
   }
 
-  /** Marks the fetch of `key` in flight, if any, as overtaken by an invalidation. */
-  invalidate(key: string): void {
-    const inflight = this.#inflight.get(key)
-    if (inflight !== undefined) inflight.flight.invalidated = true
+  /** Marks the fetches in flight of the URL `base` (any suffix, see flightKey) as overtaken by an invalidation. */
+  invalidate(base: string): void {
+    for (const [key, inflight] of this.#inflight) {
+      if (key === base || key.startsWith(`${base}\u0001`)) inflight.flight.invalidated = true
+    }
   }
 
   #pass(key: string): void {

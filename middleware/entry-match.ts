@@ -35,37 +35,53 @@ export function decodeEntry(bytes: Buffer, fromObject: (o: CachePolicy.CachePoli
 }
 
 /**
+ * What a request is looked up by. `base` is the URL's key: invalidation
+ * computes it from the URL, and its entry is the response or the Vary marker.
+ * `suffix` holds request inputs keyed as if the response had named them in
+ * Vary (forwarded headers the framework trusts): a request with any goes to a
+ * variant under the marker, so invalidating the URL covers it too.
+ */
+export interface RequestKey {
+  base: string
+  suffix: string
+}
+
+/** The key coalescing and background refresh go by: one fetch per URL and suffix. */
+export function flightKey(key: RequestKey): string {
+  return key.suffix === '' ? key.base : `${key.base}\u0001${key.suffix}`
+}
+
+/**
  * The one lookup every serving path goes through (DESIGN.md, "Never serve
  * what a fresh lookup would refuse"): the URL's entry, or through its Vary
- * marker the variant of this request's generation; then `matches`.
- * Synchronous: a hit is served without a turn of the microtask queue.
+ * marker the variant of this request, of the marker's generation; then
+ * `matches`. Synchronous: a hit is served without a turn of the microtask queue.
  */
-export function lookupEntry(s: Store, decoded: DecodedEntries<Decoded>, key: string, req: IncomingMessage): Found {
-  const uri = decoded.get(PREFIX + key, s.getSync(PREFIX + key))
+export function lookupEntry(s: Store, decoded: DecodedEntries<Decoded>, key: RequestKey, req: IncomingMessage): Found {
+  const uri = decoded.get(PREFIX + key.base, s.getSync(PREFIX + key.base))
   if (uri === undefined) return 'uri-miss'
-  let entry = uri
-  if (uri.head.status === 0) {
-    const storeKey = PREFIX + variantKey(key, uri.head.vary ?? [], req.headers)
-    const variant = decoded.get(storeKey, s.getSync(storeKey))
-    if (variant === undefined || variant.head.gen !== uri.head.gen) return 'vary-miss'
-    entry = variant
-  }
-  return matches(entry, key, req) ? entry : 'vary-miss'
+  if (uri.head.status !== 0) return matches(uri, key, req, undefined) ? uri : 'vary-miss'
+  const storeKey = PREFIX + variantKey(key.base, uri.head.vary ?? [], req.headers, key.suffix)
+  const variant = decoded.get(storeKey, s.getSync(storeKey))
+  return variant !== undefined && matches(variant, key, req, uri.head.gen) ? variant : 'vary-miss'
 }
 
 /**
  * Whether a stored response answers this request as a fresh one would
- * (RFC 9111 §4, §4.1): it was stored under the key this request computes,
- * with the same values of the fields its own Vary names, and its
- * content-coding is one the request accepts (RFC 9110 §12.5.3).
+ * (RFC 9111 §4, §4.1): it was stored under the key this request computes
+ * from the fields the response's own Vary names (at the URL's key only if it
+ * names none and the request has no suffix; under the marker, of the marker's
+ * generation `gen`), for the same URL and Host, and its content-coding is one
+ * the request accepts (RFC 9110 §12.5.3).
  */
-export function matches(entry: Decoded, key: string, req: IncomingMessage): boolean {
+function matches(entry: Decoded, key: RequestKey, req: IncomingMessage, gen: string | undefined): boolean {
   const fields = entry.varyFields
-  if (entry.policy === undefined || fields === '*') return false
-  // The policy's own request: the URL and Host it was stored for (RFC 9111 §4: the target URI matches),
-  // whatever a custom or flawed key folded together.
+  if (entry.policy === undefined || fields === '*' || entry.head.gen !== gen) return false
+  const expected = gen !== undefined ? variantKey(key.base, fields, req.headers, key.suffix)
+    : fields.length === 0 && key.suffix === '' ? key.base : undefined
+  // The policy's own request: the URL and Host it was stored for, whatever a custom or flawed key folded together.
   const stored = entry.head.policy as { u?: string; h?: string }
-  return entry.head.key === variantKey(key, fields, req.headers) && stored.u === key && (stored.h ?? '').toLowerCase() === (req.headers.host ?? '').toLowerCase() &&
+  return entry.head.key === expected && stored.u === key.base && (stored.h ?? '').toLowerCase() === (req.headers.host ?? '').toLowerCase() &&
     acceptsCoding(req.headers['accept-encoding'], entry.head.headers['content-encoding'])
 }
 

@@ -15,7 +15,7 @@ import { serveCached } from './serve-cached.js'
 import { decideToStore } from './storing-decision.js'
 import { variantKey } from './vary.js'
 import { Coalescer, type Flight } from './coalescing.js'
-import { decodeEntry, evaluate, lookupEntry, PREFIX, policyRequest, type Decoded, type Found } from './entry-match.js'
+import { decodeEntry, evaluate, flightKey, lookupEntry, PREFIX, policyRequest, type Decoded, type Found, type RequestKey } from './entry-match.js'
 import { Invalidation } from './invalidation.js'
 import { setHeaderAtHead } from './status-at-head.js'
 import { revalidateOrFallBack, type StaleEntryContext } from './stale-entry.js'
@@ -57,6 +57,15 @@ export interface HttpCacheStats {
 
 const UNSAFE = new Set(['POST', 'PUT', 'DELETE', 'PATCH'])
 
+/** @internal Seams for the other middleware modules, not options for users. */
+export interface HttpCacheInternals {
+  /**
+   * Request inputs keyed as if the response named them in Vary (forwarded
+   * headers the framework trusts), as a string; '' for none. @default () => ''
+   */
+  requestSuffix?: (req: IncomingMessage) => string
+}
+
 /**
  * RFC 9111 shared-cache middleware for Express and Connect, over a spillway
  * store. The storing and freshness decisions are http-cache-semantics'; the
@@ -65,7 +74,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'DELETE', 'PATCH'])
  * coalescing, invalidation and Cache-Status. A cache problem never fails a
  * request: it passes through with a `debug` reason.
  */
-export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
+export function httpCache(options: HttpCacheOptions, internals: HttpCacheInternals = {}): HttpCacheMiddleware {
   const opts = resolveHttpCacheOptions(options)
   const clock = opts.now ?? Date.now
   // http-cache-semantics reads the time through now() (untyped, but part of its class):
@@ -84,6 +93,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
   const stats: HttpCacheStats = { hits: 0, misses: 0, stale: 0, bypasses: 0, coalesced: 0, stored: 0, storedBytes: 0, errors: 0, bufferedBytes: 0 }
   const buffered = { bytes: 0 }
   const keyOf: (req: CacheRequest) => string = opts.key ?? ((req) => defaultKey(req, opts))
+  const requestSuffix = internals.requestSuffix ?? (() => '')
   const invalidation = new Invalidation(keyOf, coalescer, events)
   const decoded = new DecodedEntries<Decoded>((bytes) => decodeEntry(bytes, (o) => Policy.fromObject(o), !opts.private))
   const policyFor = (req: IncomingMessage, key: string) => (status: number, headers: CachePolicy.Headers) => new Policy(policyRequest(req, key), { status, headers },
@@ -91,8 +101,8 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
 
   const staleContext: StaleEntryContext = { opts, clock, store: () => store, events, servedStale: () => { stats.stale++ }, serve }
 
-  function lookup(s: Store, key: string, req: IncomingMessage): Found {
-    return invalidation.isPending(key) ? 'uri-miss' : lookupEntry(s, decoded, key, req)
+  function lookup(s: Store, key: RequestKey, req: IncomingMessage): Found {
+    return invalidation.isPending(key.base) ? 'uri-miss' : lookupEntry(s, decoded, key, req)
   }
 
   function forward(res: ServerResponse, next: Next, status: CacheStatus): void {
@@ -105,37 +115,43 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     serveCached(req, res, entry.head.status, headers, entry.body)
   }
 
-  /** Keeps the response the tee saw, if the storing decision allows; the variant joins its URL's marker generation. */
-  async function store_(s: Store, req: IncomingMessage, res: ServerResponse, key: string, teed: TeedResponse, flight: Flight | undefined): Promise<boolean> {
-    const decision = teed.notKept !== undefined ? { notStored: teed.notKept } : decideToStore(teed, res, key, opts, clock(), policyFor(req, key))
-    if ('notStored' in decision || flight?.invalidated === true || invalidation.isPending(key)) {
+  /**
+   * Keeps the response the tee saw, if the storing decision allows: at the
+   * URL's key, or as a variant under its marker (when it varies, when the
+   * request has a suffix, or when the URL has a marker already), joining the
+   * marker's generation or starting a new one.
+   */
+  async function store_(s: Store, req: IncomingMessage, res: ServerResponse, key: RequestKey, teed: TeedResponse, flight: Flight | undefined): Promise<boolean> {
+    const { base } = key
+    const decision = teed.notKept !== undefined ? { notStored: teed.notKept } : decideToStore(teed, res, base, opts, clock(), policyFor(req, base))
+    if ('notStored' in decision || flight?.invalidated === true || invalidation.isPending(base)) {
       const reason = 'notStored' in decision ? decision.notStored : 'invalidated meanwhile'
-      debug('not stored %s: %s', key, reason)
-      events.emit('not-stored', key, reason)
+      debug('not stored %s: %s', base, reason)
+      events.emit('not-stored', base, reason)
       return false
     }
-    const { varyFields: fields, ttl } = decision
-    const tags = decision.tags
-    const storeKey = variantKey(key, fields, req.headers)
-    const head: CachedHead = { ...decision.head, key: storeKey, tags }
-    if (fields.length > 0) {
+    const { varyFields: fields, ttl, tags } = decision
+    const head: CachedHead = { ...decision.head, key: base, tags }
+    const marker = decoded.get(PREFIX + base, s.getSync(PREFIX + base))
+    const hasMarker = marker?.head.status === 0 && marker.head.gen !== undefined
+    if (fields.length > 0 || key.suffix !== '' || hasMarker) {
       const now = clock()
-      const marker = decoded.get(PREFIX + key, s.getSync(PREFIX + key))
-      const same = marker?.head.status === 0 && marker.head.gen !== undefined && (marker.head.vary ?? []).join() === fields.join()
+      const same = hasMarker && (marker!.head.vary ?? []).join() === fields.join()
       head.gen = same ? marker!.head.gen! : randomBytes(8).toString('hex')
+      head.key = variantKey(base, fields, req.headers, key.suffix)
       const until = Math.max(same ? marker!.head.until ?? 0 : 0, now + ttl)
       if (!same || until > (marker!.head.until ?? 0)) {
         // A marker serves no request: no policy (which would hold the request's headers) goes with it.
-        const markerHead: CachedHead = { v: 1, status: 0, headers: {}, policy: {} as CachedHead['policy'], storedAt: now, vary: fields, gen: head.gen, until, key }
-        await s.set(PREFIX + key, encodeCachedResponse(markerHead, Buffer.alloc(0)), { ttl: until - now })
+        const markerHead: CachedHead = { v: 1, status: 0, headers: {}, policy: {} as CachedHead['policy'], storedAt: now, vary: fields, gen: head.gen, until, key: base }
+        await s.set(PREFIX + base, encodeCachedResponse(markerHead, Buffer.alloc(0)), { ttl: until - now })
       }
     }
     const entry = encodeCachedResponse(head, teed.body!)
-    await s.set(PREFIX + storeKey, entry, { ttl, tags })
+    await s.set(PREFIX + head.key, entry, { ttl, tags })
     stats.stored++
     stats.storedBytes += entry.byteLength
-    events.emit('stored', key)
-    if (isRefresh(req)) events.emit('refreshed', key)
+    events.emit('stored', base)
+    if (isRefresh(req)) events.emit('refreshed', base)
     return true
   }
 
@@ -164,13 +180,13 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       debug('bypass %s: request carries credentials', req.url)
       return forward(res, next, { fwd: 'bypass', detail: 'credentials' })
     }
-    const key = keyOf(req)
+    const key: RequestKey = { base: keyOf(req), suffix: requestSuffix(req) }
     const refresh = isRefresh(req)
     const found = refresh ? 'uri-miss' as const : lookup(s, key, req)
     let stale: Decoded | undefined
     let revalidationHeaders: CachePolicy.Headers | undefined
     if (typeof found !== 'string') {
-      const verdict = evaluate(found, policyRequest(req, key))
+      const verdict = evaluate(found, policyRequest(req, key.base))
       if (verdict.use === 'fresh') {
         stats.hits++
         return serve(req, res, found, verdict.headers, { hit: true, ttl: verdict.ttl })
@@ -178,7 +194,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       if (verdict.use === 'stale-while-revalidate') {
         // RFC 5861: the stale entry now, one refresh behind it.
         stats.stale++
-        refreshInBackground(req, key, (err) => debug('background refresh of %s failed: %s', key, err))
+        refreshInBackground(req, flightKey(key), (err) => debug('background refresh of %s failed: %s', key.base, err))
         return serve(req, res, found, verdict.headers, { hit: true, fwd: 'stale', ttl: verdict.ttl })
       }
       stale = found
@@ -191,13 +207,13 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       return
     }
     const toOrigin = () => forwardToOrigin(s, req, res, next, key, refresh, found, stale, revalidationHeaders)
-    const waitingOn = refresh ? undefined : coalescer.waitFor(key, opts.lockTimeoutMs)
+    const waitingOn = refresh ? undefined : coalescer.waitFor(flightKey(key), opts.lockTimeoutMs)
     if (waitingOn === undefined) return toOrigin()
     // Another request is fetching this URL: wait for it (up to lockTimeoutMs), then match again, as any hit.
     return waitingOn.then(() => {
       const again = lookup(s, key, req)
       if (typeof again === 'string') return toOrigin()
-      const verdict = evaluate(again, policyRequest(req, key))
+      const verdict = evaluate(again, policyRequest(req, key.base))
       if (verdict.use !== 'fresh') return toOrigin()
       stats.coalesced++
       stats.hits++
@@ -206,14 +222,14 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
   }
 
   /** A miss (or a stale entry to revalidate): the route runs, and the tee keeps what it sends. */
-  function forwardToOrigin(s: Store, req: IncomingMessage, res: ServerResponse, next: Next, key: string, refresh: boolean,
+  function forwardToOrigin(s: Store, req: IncomingMessage, res: ServerResponse, next: Next, key: RequestKey, refresh: boolean,
     found: Found, stale: Decoded | undefined, revalidationHeaders: CachePolicy.Headers | undefined): void {
     const method = req.method ?? 'GET'
     stats.misses++
-    if (stale !== undefined) revalidateOrFallBack(staleContext, req, res, key, stale, revalidationHeaders)
-    const flight = method === 'GET' && !invalidation.isPending(key) ? coalescer.lead(key) : undefined
+    if (stale !== undefined) revalidateOrFallBack(staleContext, req, res, key.base, stale, revalidationHeaders)
+    const flight = method === 'GET' && !invalidation.isPending(key.base) ? coalescer.lead(flightKey(key)) : undefined
     const canStore = (status: number, headers: TeedResponse['headers']) => {
-      const decision = decideToStore({ outcome: 'finished', status, headers, body: Buffer.alloc(0) }, res, key, opts, clock(), policyFor(req, key))
+      const decision = decideToStore({ outcome: 'finished', status, headers, body: Buffer.alloc(0) }, res, key.base, opts, clock(), policyFor(req, key.base))
       return !('notStored' in decision)
     }
     const teed = teeResponse(res, opts.maxEntryBytes, {
@@ -225,11 +241,11 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     teed.then((t) => (method === 'GET' ? store_(s, req, res, key, t, flight) : false))
       .then((stored) => {
         if (flight !== undefined) flight.release(stored ? 'stored' : 'failed')
-        else if (stored) coalescer.stored(key)
+        else if (stored) coalescer.stored(flightKey(key))
       }, (err) => {
         flight?.release('failed')
         stats.errors++
-        debug('storing %s failed, response unaffected: %s', key, err)
+        debug('storing %s failed, response unaffected: %s', key.base, err)
       })
     forward(res, next, { fwd: typeof found === 'string' ? (refresh ? 'request' : found) : 'stale' })
   }

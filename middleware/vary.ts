@@ -17,10 +17,14 @@ export function varyFields(vary: string | string[] | undefined): string[] | '*' 
   return [...new Set(fields)].sort()
 }
 
-export function variantKey(base: string, fields: string[], headers: IncomingHttpHeaders): string {
-  if (fields.length === 0) return base
+/**
+ * The key of a variant under its URL's marker: the URL's key, the values of
+ * the Vary fields, and `suffix`, the request inputs keyed as if the response
+ * varied on them (see RequestKey in entry-match.ts). Never the URL's own key.
+ */
+export function variantKey(base: string, fields: string[], headers: IncomingHttpHeaders, suffix = ''): string {
   const parts = fields.map((field) => `${field}=${normalisedValue(field, headers[field])}`)
-  return `${base}\u0000${parts.join('\u0000')}`
+  return `${base}\u0000${parts.join('\u0000')}\u0000${suffix}`
 }
 
 /** Fields whose values are case-insensitive by their definition (RFC 9110 §12.5; language tags, RFC 4647 §2). */

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { describe, it } from 'node:test'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { after, describe, it } from 'node:test'
 import request from 'supertest'
 import { FRAMEWORKS, startApp, type Route } from '../helpers/http-apps.js'
-import type { HttpCacheMiddleware } from '../../middleware/http-cache.js'
+import { httpCache, type HttpCacheMiddleware } from '../../middleware/http-cache.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 /** Resolves when a POST's two invalidations (its URL, its Location) are done. */
@@ -112,5 +114,40 @@ describe('URL invalidation computes its keys: no per-URL tag (issue 9 §1)', () 
     assert.equal(await get(second.url, 'fr'), 'fr n=1', 'the fr variant went with the URL')
     assert.equal(await get(second.url, 'en'), 'en n=2', 'and so did en')
     assert.equal(second.originCalls('/v'), 2)
+  })
+})
+
+describe('request inputs keyed as if varied on (the requestSuffix seam)', () => {
+  it('a URL invalidation also covers the variants of requests with a suffix (forwarded headers)', async () => {
+    const cache = httpCache({ dir: tempDir('http-suffix') }, { requestSuffix: (req) => String(req.headers['x-forwarded-host'] ?? '') })
+    let calls = 0
+    const server = http.createServer((req, res) => cache(req, res, () => {
+      calls++
+      if (req.method !== 'GET') { res.statusCode = 204; res.end(); return }
+      res.setHeader('cache-control', 'max-age=600')
+      res.end(`${req.headers['x-forwarded-host'] ?? 'direct'} n=${calls}`)
+    }))
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    after(async () => {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await cache.close()
+    })
+    await cache.purgeTag('ready')
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const get = (fwd?: string) => request(url).get('/s').set(fwd === undefined ? {} : { 'x-forwarded-host': fwd }).then((r) => r.text)
+    assert.equal(await get(), 'direct n=1')
+    assert.equal(await get('a.example'), 'a.example n=2')
+    assert.equal(await get('a.example'), 'a.example n=2', 'the forwarded variant is a hit')
+    assert.equal(await get(), 'direct n=3', 'the marker replaced the plain entry once')
+    assert.equal(await get(), 'direct n=3')
+    assert.equal(await get('b.example'), 'b.example n=4')
+    const invalidated = once(cache.events, 'invalidated')
+    await request(url).put('/s')
+    await invalidated
+    assert.equal(await get('a.example'), 'a.example n=6')
+    assert.equal(await get('b.example'), 'b.example n=7')
+    assert.equal(await get(), 'direct n=8')
   })
 })
