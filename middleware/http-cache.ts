@@ -226,7 +226,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
     found: Found, stale: Decoded | undefined, revalidationHeaders: CachePolicy.Headers | undefined): void {
     const method = req.method ?? 'GET'
     stats.misses++
-    if (stale !== undefined) revalidateOrFallBack(staleContext, req, res, key.base, stale, revalidationHeaders)
+    const revalidating = stale === undefined ? undefined : revalidateOrFallBack(staleContext, req, res, key.base, stale, revalidationHeaders)
     const flight = method === 'GET' && !invalidation.isPending(key.base) ? coalescer.lead(flightKey(key)) : undefined
     const canStore = (status: number, headers: TeedResponse['headers']) => {
       const decision = decideToStore({ outcome: 'finished', status, headers, body: Buffer.alloc(0) }, res, key.base, opts, clock(), policyFor(req, key.base))
@@ -235,10 +235,12 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
     const teed = teeResponse(res, opts.maxEntryBytes, {
       gauge: buffered,
       onHead: (status, headers) => method === 'GET' && canStore(status, headers),
-      // Ruled out at the head or past maxEntryBytes: the waiters need not wait for the end.
-      onGiveUp: () => flight?.release('unstorable'),
+      // Ruled out at the head or past maxEntryBytes: the waiters need not wait for the end. Not so for a
+      // revalidation: a held 304 renews the entry, which they then can be served.
+      onGiveUp: () => (revalidating === undefined ? flight?.release('unstorable') : undefined),
     })
-    teed.then((t) => (method === 'GET' ? store_(s, req, res, key, t, flight) : false))
+    teed.then((t) => (method === 'GET' && revalidating?.answered() !== true ? store_(s, req, res, key, t, flight) : false))
+      .then(async (stored) => stored || (await revalidating?.renewal()) === true)
       .then((stored) => {
         if (flight !== undefined) flight.release(stored ? 'stored' : 'failed')
         else if (stored) coalescer.stored(flightKey(key))

@@ -33,7 +33,9 @@ export interface StaleEntryContext {
  * (must-revalidate), the client gets the stale entry instead.
  */
 export function revalidateOrFallBack(ctx: StaleEntryContext, req: IncomingMessage, res: ServerResponse, key: string, entry: Decoded,
-  revalidationHeaders: CachePolicy.Headers | undefined): void {
+  revalidationHeaders: CachePolicy.Headers | undefined): { answered(): boolean; renewal(): Promise<boolean> } {
+  let renewal: Promise<boolean> = Promise.resolve(false)
+  let answered = false
   const { opts } = ctx
   const clientHeaders = req.headers
   const clientConditional = clientHeaders['if-none-match'] !== undefined || clientHeaders['if-modified-since'] !== undefined
@@ -52,12 +54,13 @@ export function revalidateOrFallBack(ctx: StaleEntryContext, req: IncomingMessag
   const shouldHold = (status: number, headers: Record<string, unknown>) => (status === 304 && req.headers !== clientHeaders &&
     (!clientConditional || selects(headers))) || (status >= 500 && staleIfError())
   const held = holdBack(res, shouldHold, (status, originHeaders) => {
+    answered = true
     req.headers = clientHeaders
     let serving = policy
     if (status === 304) {
       if (selects(originHeaders)) {
         serving = policy.revalidatedPolicy(policyRequest(req, key), { status: 304, headers: originHeaders as CachePolicy.Headers }).policy as CachePolicy
-        refreshEntry(ctx, key, entry, serving)
+        renewal = refreshEntry(ctx, key, entry, serving)
       }
     } else {
       ctx.servedStale()
@@ -72,16 +75,28 @@ export function revalidateOrFallBack(ctx: StaleEntryContext, req: IncomingMessag
     timer.unref()
     res.once('close', () => clearTimeout(timer))
   }
+  return {
+    /** Whether the cache answered in the route's place (then there is nothing new to store). */
+    answered: () => answered,
+    /** Whether a 304 renewed the entry, once its new copy is stored. */
+    renewal: () => renewal,
+  }
 }
 
 /** A 304 renewed `entry`: rewritten in place, under its own key, with its generation and tags; the Vary marker is left alone. */
-function refreshEntry(ctx: StaleEntryContext, key: string, entry: Decoded, serving: CachePolicy): void {
+function refreshEntry(ctx: StaleEntryContext, key: string, entry: Decoded, serving: CachePolicy): Promise<boolean> {
   const s = ctx.store()
-  if (s === undefined || entry.head.key === undefined) return
+  if (s === undefined || entry.head.key === undefined) return Promise.resolve(false)
   const head: CachedHead = { ...entry.head, headers: serving.responseHeaders() as Record<string, string | string[]>, policy: serving.toObject(), storedAt: ctx.clock() }
   delete head.headers.age
-  s.set(PREFIX + entry.head.key, encodeCachedResponse(head, entry.body), { ttl: serving.timeToLive() + ctx.opts.staleRetentionMs, tags: entry.head.tags ?? [] })
-    .then(() => ctx.events.emit('refreshed', key), (err) => debug('refreshing %s failed: %s', key, err))
+  return s.set(PREFIX + entry.head.key, encodeCachedResponse(head, entry.body), { ttl: serving.timeToLive() + ctx.opts.staleRetentionMs, tags: entry.head.tags ?? [] })
+    .then(() => {
+      ctx.events.emit('refreshed', key)
+      return true
+    }, (err) => {
+      debug('refreshing %s failed: %s', key, err)
+      return false
+    })
 }
 
 /** A numeric Cache-Control directive (seconds), or 0. */

@@ -210,3 +210,37 @@ describe('hit-for-pass (issue 10 E)', () => {
     assert.deepEqual([(await c).text, (await d).text], ['n=5', 'n=5'])
   })
 })
+
+describe('coalescing behind a revalidation', () => {
+  it('requests that wait on a revalidation are served the entry its 304 renewed', async () => {
+    let now = 1_700_000_000_000
+    let gate = Promise.resolve()
+    let release!: () => void
+    let reached: (() => void) | undefined
+    const app = await startApp({ '/rv': (req, res, n) => {
+      reached?.()
+      void gate.then(() => {
+        res.setHeader('cache-control', 'max-age=10')
+        res.setHeader('etag', '"e"')
+        if (req.headers['if-none-match'] === '"e"') { res.statusCode = 304; res.end(); return }
+        res.end(`rv${n}`)
+      })
+    } }, { now: () => now, lockTimeoutMs: 600_000 })
+    await request(app.url).get('/rv')
+    now += 20_000
+    gate = new Promise<void>((resolve) => { release = resolve })
+    const revalidating = new Promise<void>((resolve) => { reached = resolve })
+    const leader = request(app.url).get('/rv').then((r) => r)
+    await revalidating
+    const twoWait = waiting(app.cache, 2)
+    const waiters = [request(app.url).get('/rv').then((r) => r), request(app.url).get('/rv').then((r) => r)]
+    await twoWait
+    release()
+    assert.equal((await leader).text, 'rv1')
+    for (const waiter of await Promise.all(waiters)) {
+      assert.equal(waiter.text, 'rv1')
+      assert.match(waiter.headers['cache-status'], /collapsed/)
+    }
+    assert.equal(app.originCalls('/rv'), 2, 'one revalidation for the three')
+  })
+})
