@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import type CachePolicy from 'http-cache-semantics'
+import CachePolicy from 'http-cache-semantics'
 import type { Store } from '../src/index.js'
 import { decodeCachedResponse, type CachedResponse } from './cached-response.js'
 import type { DecodedEntries } from './decoded-entries.js'
@@ -20,6 +20,27 @@ export type Decoded = CachedResponse & {
 export type Found = Decoded | 'uri-miss' | 'vary-miss'
 
 /**
+ * http-cache-semantics' CachePolicy on the given clock (it reads the time
+ * through now(), untyped but part of its class), so the store's injected
+ * clock governs both. In a shared cache the library gives proxy-revalidate
+ * no freshness at all; RFC 9111 §5.2.2.8 only forbids stale use, which
+ * `noStaleUse` carries (read from the headers), so the directive is left out
+ * of the freshness computation.
+ */
+export function policyClass(clock: () => number): typeof CachePolicy {
+  return class Policy extends CachePolicy {
+    constructor(...args: ConstructorParameters<typeof CachePolicy>) {
+      super(...args)
+      delete (this as unknown as { _rescc: Record<string, unknown> })._rescc['proxy-revalidate']
+    }
+
+    now(): number {
+      return clock()
+    }
+  }
+}
+
+/**
  * Decodes a stored response. The policy is built without must-revalidate:
  * http-cache-semantics (4.3) treats it as "always revalidate", even while
  * fresh; `noStaleUse` carries it instead, and `evaluate` applies it when stale.
@@ -30,7 +51,9 @@ export function decodeEntry(bytes: Buffer, fromObject: (o: CachePolicy.CachePoli
   if (response.head.status === 0) return { ...response, policy: undefined, noStaleUse: false, varyFields: [] }
   const object = response.head.policy as CachePolicy.CachePolicyObject & { rescc: Record<string, string | true> }
   const { 'must-revalidate': mustRevalidate, ...rescc } = object.rescc ?? {}
-  const noStaleUse = mustRevalidate !== undefined || (shared && rescc['proxy-revalidate'] !== undefined)
+  const cacheControl = response.head.headers['cache-control']
+  const noStaleUse = mustRevalidate !== undefined ||
+    (shared && /(?:^|,)\s*proxy-revalidate\s*(?:,|$)/i.test(Array.isArray(cacheControl) ? cacheControl.join(',') : cacheControl ?? ''))
   return { ...response, policy: fromObject({ ...object, rescc }), noStaleUse, varyFields: varyFields(response.head.headers.vary) }
 }
 

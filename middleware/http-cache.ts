@@ -15,7 +15,7 @@ import { serveCached } from './serve-cached.js'
 import { decideToStore } from './storing-decision.js'
 import { variantKey } from './vary.js'
 import { Coalescer, type Flight } from './coalescing.js'
-import { decodeEntry, evaluate, flightKey, lookupEntry, PREFIX, policyRequest, type Decoded, type Found, type RequestKey } from './entry-match.js'
+import { decodeEntry, evaluate, flightKey, lookupEntry, PREFIX, policyClass, policyRequest, type Decoded, type Found, type RequestKey } from './entry-match.js'
 import { Invalidation } from './invalidation.js'
 import { setHeaderAtHead } from './status-at-head.js'
 import { revalidateOrFallBack, type StaleEntryContext } from './stale-entry.js'
@@ -77,13 +77,7 @@ export interface HttpCacheInternals {
 export function httpCache(options: HttpCacheOptions, internals: HttpCacheInternals = {}): HttpCacheMiddleware {
   const opts = resolveHttpCacheOptions(options)
   const clock = opts.now ?? Date.now
-  // http-cache-semantics reads the time through now() (untyped, but part of its class):
-  // the store's injected clock then governs both.
-  class Policy extends CachePolicy {
-    now(): number {
-      return clock()
-    }
-  }
+  const Policy = policyClass(clock)
   const ownsStore = opts.store === undefined
   let store: Store | undefined = opts.store
   const opening = store === undefined ? openStore({ ...opts, dir: opts.dir! }) : Promise.resolve(store)

@@ -128,22 +128,24 @@ describe('RFC details (issue 10 F)', () => {
     assert.equal(app.originCalls('/short'), 2)
   })
 
-  it('must-revalidate: fresh is a hit; stale is never served on an origin error (RFC 9111 §5.2.2.2)', async () => {
-    let now = T0
-    let down = false
-    const app = await startApp({ '/m': (_req, res, n) => {
-      if (down) { res.statusCode = 503; res.end('down'); return }
-      res.setHeader('cache-control', 'max-age=10, must-revalidate')
-      res.end(`m${n}`)
-    } }, { now: () => now, useStaleOnError: 600 })
-    await request(app.url).get('/m')
-    assert.equal((await request(app.url).get('/m')).text, 'm1')
-    assert.equal(app.originCalls('/m'), 1, 'a fresh must-revalidate entry is served')
-    now += 20_000
-    down = true
-    const failed = await request(app.url).get('/m')
-    assert.equal(failed.status, 503)
-  })
+  for (const directive of ['must-revalidate', 'proxy-revalidate']) {
+    it(`${directive}: fresh is a hit; stale is never served on an origin error or to max-stale (RFC 9111 §5.2.2.2, §5.2.2.8)`, async () => {
+      let now = T0
+      let down = false
+      const app = await startApp({ '/m': (_req, res, n) => {
+        if (down) { res.statusCode = 503; res.end('down'); return }
+        res.setHeader('cache-control', `max-age=10, stale-if-error=600, ${directive}`)
+        res.end(`m${n}`)
+      } }, { now: () => now, useStaleOnError: 600 })
+      await request(app.url).get('/m')
+      assert.equal((await request(app.url).get('/m')).text, 'm1')
+      assert.equal(app.originCalls('/m'), 1, `a fresh ${directive} entry is served`)
+      now += 20_000
+      down = true
+      assert.equal((await request(app.url).get('/m')).status, 503)
+      assert.equal((await request(app.url).get('/m').set('cache-control', 'max-stale=3600')).status, 503)
+    })
+  }
 
   it('Accept-Encoding "gzip;q=0, *" refuses gzip: the explicit q=0 outranks *', async () => {
     assert.equal(acceptsCoding('gzip;q=0, *', 'gzip'), false)
