@@ -17,6 +17,22 @@ export interface CachedHead {
   storedAt: number
   /** Set (with status 0 and no body) on a URL's entry whose responses vary: the request fields that pick a variant. */
   vary?: string[]
+  /**
+   * The store key (without prefix) the response was stored under: the URL's key,
+   * plus the Vary-selected values for a variant. A request is served this
+   * entry only if its own key computes to the same (see entry-match.ts).
+   */
+  key?: string
+  /**
+   * Variant generation. A URL's marker draws a new one when it is created;
+   * its variants carry it. Invalidating a URL deletes the marker, so variants
+   * of an older generation are never served again, without listing them.
+   */
+  gen?: string
+  /** On a marker: when (ms since the epoch) the last of its variants stops being kept. */
+  until?: number
+  /** The entry's tags (Surrogate-Key, Cache-Tag, res.locals.cacheTags), kept so a 304 refresh keeps them. */
+  tags?: string[]
 }
 
 export interface CachedResponse {

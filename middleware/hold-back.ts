@@ -8,13 +8,17 @@ import type { ServerResponse } from 'node:http'
  * its place, through the same `res`. The wrappers stay in place (other layers,
  * the tee among them, may wrap them in turn) and pass through once decided.
  */
-export function holdBack(res: ServerResponse, shouldHold: (status: number) => boolean,
+export function holdBack(res: ServerResponse, shouldHold: (status: number, headers: Record<string, unknown>) => boolean,
   answer: (status: number, headers: Record<string, unknown>) => void): { preempt(): boolean } {
   const { writeHead, write, end, setHeader, removeHeader } = res
   // 'answering': the cache's own response goes through; 'dropped': the route's late writes go nowhere.
   let state: 'undecided' | 'passing' | 'held' | 'answering' | 'dropped' = 'undecided'
-  const decide = (status: number) => {
-    if (state === 'undecided') state = shouldHold(status) ? 'held' : 'passing'
+  // The head of a held response: writeHead's own headers never reach getHeaders() when nothing was set before.
+  let heldArgs: Record<string, unknown> = {}
+  const decide = (status: number, headArgs?: unknown) => {
+    if (state !== 'undecided') return
+    heldArgs = headersOf(headArgs)
+    state = shouldHold(status, { ...heldArgs, ...res.getHeaders() }) ? 'held' : 'passing'
   }
   // Once dropped, the route may still be running: its header calls must not throw "headers already sent".
   res.setHeader = function (this: ServerResponse, ...args: unknown[]) {
@@ -25,7 +29,7 @@ export function holdBack(res: ServerResponse, shouldHold: (status: number) => bo
     if (state !== 'dropped') (removeHeader as (...a: unknown[]) => void).apply(this, args)
   } as ServerResponse['removeHeader']
   res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    decide(typeof args[0] === 'number' ? args[0] : res.statusCode)
+    decide(typeof args[0] === 'number' ? args[0] : res.statusCode, args.length > 1 ? args[args.length - 1] : undefined)
     if (state === 'held' || state === 'dropped') return this
     return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args)
   } as ServerResponse['writeHead']
@@ -44,7 +48,7 @@ export function holdBack(res: ServerResponse, shouldHold: (status: number) => bo
 
   function respond(status: number): void {
     state = 'answering'
-    const headers = res.getHeaders()
+    const headers = { ...heldArgs, ...res.getHeaders() }
     for (const name of res.getHeaderNames()) res.removeHeader(name)
     answer(status, headers)
     state = 'dropped'
@@ -58,4 +62,16 @@ export function holdBack(res: ServerResponse, shouldHold: (status: number) => bo
       return true
     },
   }
+}
+
+/** The headers given to writeHead itself (an object, a flat array or pairs), lower-cased. */
+function headersOf(args: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  if (Array.isArray(args)) {
+    if (Array.isArray(args[0])) for (const pair of args as unknown[][]) out[String(pair[0]).toLowerCase()] = pair[1]
+    else for (let i = 0; i + 1 < args.length; i += 2) out[String(args[i]).toLowerCase()] = args[i + 1]
+  } else if (args !== null && typeof args === 'object') {
+    for (const [name, value] of Object.entries(args)) out[name.toLowerCase()] = value
+  }
+  return out
 }

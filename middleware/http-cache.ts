@@ -1,30 +1,43 @@
+import { EventEmitter } from 'node:events'
+import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import createDebug from 'debug'
 import CachePolicy from 'http-cache-semantics'
 import { openStore, type Store } from '../src/index.js'
 import { defaultKey, type CacheRequest } from './cache-key.js'
-import { decodeCachedResponse, encodeCachedResponse, type CachedHead, type CachedResponse } from './cached-response.js'
+import { encodeCachedResponse, type CachedHead } from './cached-response.js'
 import { DecodedEntries } from './decoded-entries.js'
 import { formatCacheStatus, type CacheStatus } from './cache-status.js'
 import { resolveHttpCacheOptions, type HttpCacheOptions } from './options.js'
 import { teeResponse, type TeedResponse } from './response-tee.js'
-import { holdBack } from './hold-back.js'
 import { isRefresh, refreshInBackground } from './background-refresh.js'
 import { serveCached } from './serve-cached.js'
-import { decideToStore, single } from './storing-decision.js'
-import { acceptsCoding, preferredEncoding, variantKey } from './vary.js'
+import { decideToStore } from './storing-decision.js'
+import { variantKey } from './vary.js'
+import { Coalescer, type Flight } from './coalescing.js'
+import { decodeEntry, evaluate, flightKey, lookupEntry, PREFIX, policyClass, policyRequest, type Decoded, type Found, type RequestKey } from './entry-match.js'
+import { Invalidation } from './invalidation.js'
+import { setHeaderAtHead } from './status-at-head.js'
+import { revalidateOrFallBack, type StaleEntryContext } from './stale-entry.js'
 
 const debug = createDebug('spillway:http')
 
 type Next = (err?: unknown) => void
 export type HttpCacheMiddleware = ((req: IncomingMessage, res: ServerResponse, next: Next) => void) & {
-  /** Invalidates a URL (a path like '/a?b=1', resolved against `host`) or a cache key, with all its variants. */
+  /** Invalidates a URL (a path like '/a?b=1', resolved against `host`, with its port) or a cache key, with all its variants. */
   purge(urlOrKey: string, host?: string): Promise<number>
   /** Invalidates every cached URL whose key starts with `prefix` (host + path). */
   purgePrefix(prefix: string): Promise<number>
   /** Invalidates every response tagged `tag` (Surrogate-Key, Cache-Tag or res.locals.cacheTags). */
   purgeTag(tag: string): Promise<number>
   stats(): HttpCacheStats
+  /**
+   * What the cache did, for tests and monitoring: 'stored' (key), 'not-stored'
+   * (key, reason), 'refreshed' (key: a 304 renewed the entry, or a
+   * stale-while-revalidate refresh stored a new one), 'invalidated' (key) and
+   * 'waiting' (key, how many requests now wait on its one fetch).
+   */
+  events: EventEmitter
   /** Closes the store if the middleware opened it. */
   close(): Promise<void>
 }
@@ -38,92 +51,102 @@ export interface HttpCacheStats {
   stored: number
   storedBytes: number
   errors: number
+  /** Bytes of responses being copied for storing right now. */
+  bufferedBytes: number
 }
 
-/** A stored response decoded, with its policy (none for a URL's Vary marker). */
-type Decoded = CachedResponse & { policy: CachePolicy | undefined }
-
 const UNSAFE = new Set(['POST', 'PUT', 'DELETE', 'PATCH'])
-const PREFIX = 'http:'
+
+/** @internal Seams for the other middleware modules, not options for users. */
+export interface HttpCacheInternals {
+  /**
+   * Request inputs keyed as if the response named them in Vary (forwarded
+   * headers the framework trusts), as a string; '' for none. @default () => ''
+   */
+  requestSuffix?: (req: IncomingMessage) => string
+}
 
 /**
  * RFC 9111 shared-cache middleware for Express and Connect, over a spillway
- * store. The storing and freshness decisions are http-cache-semantics'; this
- * file adds keys and variants, the response tee, serving (304, HEAD, Range),
- * request coalescing, invalidation and Cache-Status. A cache problem never
- * fails a request: it passes through with a `debug` reason.
+ * store. The storing and freshness decisions are http-cache-semantics'; the
+ * match of a stored response to a request is entry-match.ts', for every
+ * serving path; this file adds the response tee, serving (304, HEAD, Range),
+ * coalescing, invalidation and Cache-Status. A cache problem never fails a
+ * request: it passes through with a `debug` reason.
  */
-export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
+export function httpCache(options: HttpCacheOptions, internals: HttpCacheInternals = {}): HttpCacheMiddleware {
   const opts = resolveHttpCacheOptions(options)
   const clock = opts.now ?? Date.now
-  // http-cache-semantics reads the time through now() (untyped, but part of its class):
-  // the store's injected clock then governs both.
-  class Policy extends CachePolicy {
-    now(): number {
-      return clock()
-    }
-  }
+  const Policy = policyClass(clock)
   const ownsStore = opts.store === undefined
   let store: Store | undefined = opts.store
   const opening = store === undefined ? openStore({ ...opts, dir: opts.dir! }) : Promise.resolve(store)
   opening.then((s) => { store = s }, (err) => debug('store failed to open, every request passes through: %s', err))
-  const inflight = new Map<string, Promise<void>>()
-  const stats: HttpCacheStats = { hits: 0, misses: 0, stale: 0, bypasses: 0, coalesced: 0, stored: 0, storedBytes: 0, errors: 0 }
+  const events = new EventEmitter()
+  const coalescer = new Coalescer(events)
+  const stats: HttpCacheStats = { hits: 0, misses: 0, stale: 0, bypasses: 0, coalesced: 0, stored: 0, storedBytes: 0, errors: 0, bufferedBytes: 0 }
+  const buffered = { bytes: 0 }
   const keyOf: (req: CacheRequest) => string = opts.key ?? ((req) => defaultKey(req, opts))
-  // The policy checks Vary itself on raw values: give it Accept-Encoding as normalised, as variant keys have it.
-  const policyRequest = (req: IncomingMessage, key: string) => ({
-    method: 'GET',
-    url: key,
-    headers: req.headers['accept-encoding'] === undefined ? req.headers
-      : { ...req.headers, 'accept-encoding': preferredEncoding(req.headers['accept-encoding']) },
-  })
+  const requestSuffix = internals.requestSuffix ?? (() => '')
+  const invalidation = new Invalidation(keyOf, coalescer, events)
+  const decoded = new DecodedEntries<Decoded>((bytes) => decodeEntry(bytes, (o) => Policy.fromObject(o), !opts.private))
+  const policyFor = (req: IncomingMessage, key: string) => (status: number, headers: CachePolicy.Headers) => new Policy(policyRequest(req, key), { status, headers },
+    { shared: !opts.private, cacheHeuristic: opts.heuristic ? 0.1 : 0, ignoreCargoCult: false })
 
-  const decoded = new DecodedEntries<Decoded>((bytes) => {
-    const response = decodeCachedResponse(bytes)
-    return response === undefined ? undefined
-      : { ...response, policy: response.head.status === 0 ? undefined : Policy.fromObject(response.head.policy) }
-  })
+  const staleContext: StaleEntryContext = { opts, clock, store: () => store, events, servedStale: () => { stats.stale++ }, serve }
 
-  // Synchronous: a hit is served without a turn of the microtask queue.
-  function lookup(s: Store, key: string, req: IncomingMessage): Decoded | 'uri-miss' | 'vary-miss' {
-    const uri = PREFIX + key
-    const entry = decoded.get(uri, s.getSync(uri))
-    if (entry === undefined) return 'uri-miss'
-    if (entry.head.status !== 0) return entry
-    const variant = PREFIX + variantKey(key, entry.head.vary ?? [], req.headers)
-    return decoded.get(variant, s.getSync(variant)) ?? 'vary-miss'
+  function lookup(s: Store, key: RequestKey, req: IncomingMessage): Found {
+    return invalidation.isPending(key.base) ? 'uri-miss' : lookupEntry(s, decoded, key, req)
   }
 
   function forward(res: ServerResponse, next: Next, status: CacheStatus): void {
-    if (!res.headersSent) res.setHeader('cache-status', formatCacheStatus(opts.cacheStatusName, status))
+    if (!res.headersSent) setHeaderAtHead(res, 'cache-status', formatCacheStatus(opts.cacheStatusName, status))
     next()
   }
 
-  /** Keeps the response the tee saw, if the storing decision allows. */
-  async function store_(s: Store, req: IncomingMessage, res: ServerResponse, key: string, teed: TeedResponse): Promise<void> {
-    const decision = decideToStore(teed, res, key, opts, clock(), (status, headers) => new Policy(policyRequest(req, key), { status, headers },
-      { shared: !opts.private, cacheHeuristic: opts.heuristic ? 0.1 : 0, ignoreCargoCult: false }))
-    if ('notStored' in decision) return debug('not stored %s: %s', key, decision.notStored)
-    const { head, varyFields: fields, ttl, tags } = decision
-    if (fields.length > 0) {
-      const marker: CachedHead = { ...head, status: 0, headers: {}, vary: fields }
-      await s.set(PREFIX + key, encodeCachedResponse(marker, Buffer.alloc(0)), { ttl, tags: [`url:${key}`] })
-    }
-    const entry = encodeCachedResponse(head, teed.body!)
-    await s.set(PREFIX + variantKey(key, fields, req.headers), entry, { ttl, tags })
-    stats.stored++
-    stats.storedBytes += entry.byteLength
+  function serve(req: IncomingMessage, res: ServerResponse, entry: Decoded, headers: Record<string, string | string[]>, status: CacheStatus): void {
+    headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, status)
+    serveCached(req, res, entry.head.status, headers, entry.body)
   }
 
-  async function invalidateAfterUnsafe(s: Store, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const teed = await new Promise<number>((resolve) => res.once('finish', () => resolve(res.statusCode)))
-    if (teed >= 400) return
-    const host = (req.headers.host ?? '').toLowerCase()
-    await s.purgeTag(`url:${keyOf(req)}`)
-    for (const name of ['location', 'content-location']) {
-      const target = sameOriginPath(single(res.getHeader(name) as string | string[] | undefined), host)
-      if (target !== undefined) await s.purgeTag(`url:${host}${target}`)
+  /**
+   * Keeps the response the tee saw, if the storing decision allows: at the
+   * URL's key, or as a variant under its marker (when it varies, when the
+   * request has a suffix, or when the URL has a marker already), joining the
+   * marker's generation or starting a new one.
+   */
+  async function store_(s: Store, req: IncomingMessage, res: ServerResponse, key: RequestKey, teed: TeedResponse, flight: Flight | undefined): Promise<boolean> {
+    const { base } = key
+    const decision = teed.notKept !== undefined ? { notStored: teed.notKept } : decideToStore(teed, res, base, opts, clock(), policyFor(req, base))
+    if ('notStored' in decision || flight?.invalidated === true || invalidation.isPending(base)) {
+      const reason = 'notStored' in decision ? decision.notStored : 'invalidated meanwhile'
+      debug('not stored %s: %s', base, reason)
+      events.emit('not-stored', base, reason)
+      return false
     }
+    const { varyFields: fields, ttl, tags } = decision
+    const head: CachedHead = { ...decision.head, key: base, tags }
+    const marker = decoded.get(PREFIX + base, s.getSync(PREFIX + base))
+    const hasMarker = marker?.head.status === 0 && marker.head.gen !== undefined
+    if (fields.length > 0 || key.suffix !== '' || hasMarker) {
+      const now = clock()
+      const same = hasMarker && (marker!.head.vary ?? []).join() === fields.join()
+      head.gen = same ? marker!.head.gen! : randomBytes(8).toString('hex')
+      head.key = variantKey(base, fields, req.headers, key.suffix)
+      const until = Math.max(same ? marker!.head.until ?? 0 : 0, now + ttl)
+      if (!same || until > (marker!.head.until ?? 0)) {
+        // A marker serves no request: no policy (which would hold the request's headers) goes with it.
+        const markerHead: CachedHead = { v: 1, status: 0, headers: {}, policy: {} as CachedHead['policy'], storedAt: now, vary: fields, gen: head.gen, until, key: base }
+        await s.set(PREFIX + base, encodeCachedResponse(markerHead, Buffer.alloc(0)), { ttl: until - now })
+      }
+    }
+    const entry = encodeCachedResponse(head, teed.body!)
+    await s.set(PREFIX + head.key, entry, { ttl, tags })
+    stats.stored++
+    stats.storedBytes += entry.byteLength
+    events.emit('stored', base)
+    if (isRefresh(req)) events.emit('refreshed', base)
+    return true
   }
 
   /**
@@ -139,7 +162,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       return forward(res, next, { fwd: 'bypass', detail: 'store not ready' })
     }
     if (UNSAFE.has(method)) {
-      invalidateAfterUnsafe(s, req, res).catch((err) => debug('invalidation failed: %s', err))
+      invalidation.afterUnsafe(s, req, res).catch((err) => debug('invalidation failed: %s', err))
       return forward(res, next, { fwd: 'method' })
     }
     if (!(opts.methods as string[]).includes(method)) {
@@ -151,30 +174,25 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       debug('bypass %s: request carries credentials', req.url)
       return forward(res, next, { fwd: 'bypass', detail: 'credentials' })
     }
-    const key = keyOf(req)
+    const key: RequestKey = { base: keyOf(req), suffix: requestSuffix(req) }
     const refresh = isRefresh(req)
     const found = refresh ? 'uri-miss' as const : lookup(s, key, req)
     let stale: Decoded | undefined
-    let revalidation: CachePolicy.EvaluateRequestResult['revalidation']
-    if (typeof found !== 'string' && acceptsCoding(req.headers['accept-encoding'], single(found.head.headers['content-encoding']))) {
-      const cached = found.policy!
-      const verdict = cached.evaluateRequest(policyRequest(req, key))
-      if (verdict.revalidation === undefined && verdict.response !== undefined) {
+    let revalidationHeaders: CachePolicy.Headers | undefined
+    if (typeof found !== 'string') {
+      const verdict = evaluate(found, policyRequest(req, key.base))
+      if (verdict.use === 'fresh') {
         stats.hits++
-        const headers = verdict.response.headers as Record<string, string | string[]>
-        headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, ttl: cached.timeToLive() / 1000 })
-        return serveCached(req, res, found.head.status, headers, found.body)
+        return serve(req, res, found, verdict.headers, { hit: true, ttl: verdict.ttl })
       }
-      if (verdict.revalidation !== undefined && !verdict.revalidation.synchronous && verdict.response !== undefined) {
-        // stale-while-revalidate (RFC 5861): the stale entry now, one refresh behind it.
+      if (verdict.use === 'stale-while-revalidate') {
+        // RFC 5861: the stale entry now, one refresh behind it.
         stats.stale++
-        refreshInBackground(req, key, (err) => debug('background refresh of %s failed: %s', key, err))
-        const headers = verdict.response.headers as Record<string, string | string[]>
-        headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, fwd: 'stale', ttl: (cached.maxAge() - cached.age()) })
-        return serveCached(req, res, found.head.status, headers, found.body)
+        refreshInBackground(req, flightKey(key), (err) => debug('background refresh of %s failed: %s', key.base, err))
+        return serve(req, res, found, verdict.headers, { hit: true, fwd: 'stale', ttl: verdict.ttl })
       }
       stale = found
-      revalidation = verdict.revalidation
+      revalidationHeaders = verdict.revalidationHeaders
     }
     if (onlyIfCached(req)) {
       res.statusCode = 504
@@ -182,85 +200,50 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       res.end()
       return
     }
-    const toOrigin = () => forwardToOrigin(s, req, res, next, key, refresh, found, stale, revalidation)
-    const waitingOn = refresh ? undefined : inflight.get(key)
+    const toOrigin = () => forwardToOrigin(s, req, res, next, key, refresh, found, stale, revalidationHeaders)
+    const waitingOn = refresh ? undefined : coalescer.waitFor(flightKey(key), opts.lockTimeoutMs)
     if (waitingOn === undefined) return toOrigin()
-    // Another request is fetching this URL: wait for it (up to lockTimeoutMs), then try the cache again.
-    return Promise.race([waitingOn, new Promise((resolve) => setTimeout(resolve, opts.lockTimeoutMs).unref())]).then(() => {
+    // Another request is fetching this URL: wait for it (up to lockTimeoutMs), then match again, as any hit.
+    return waitingOn.then(() => {
       const again = lookup(s, key, req)
-      if (typeof again === 'string' || !again.policy!.satisfiesWithoutRevalidation(policyRequest(req, key))) return toOrigin()
+      if (typeof again === 'string') return toOrigin()
+      const verdict = evaluate(again, policyRequest(req, key.base))
+      if (verdict.use !== 'fresh') return toOrigin()
       stats.coalesced++
       stats.hits++
-      const headers = again.policy!.responseHeaders() as Record<string, string | string[]>
-      headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, collapsed: true })
-      serveCached(req, res, again.head.status, headers, again.body)
+      serve(req, res, again, verdict.headers, { hit: true, collapsed: true })
     })
   }
 
   /** A miss (or a stale entry to revalidate): the route runs, and the tee keeps what it sends. */
-  function forwardToOrigin(s: Store, req: IncomingMessage, res: ServerResponse, next: Next, key: string, refresh: boolean,
-    found: Decoded | 'uri-miss' | 'vary-miss', stale: Decoded | undefined, revalidation: CachePolicy.EvaluateRequestResult['revalidation']): void {
+  function forwardToOrigin(s: Store, req: IncomingMessage, res: ServerResponse, next: Next, key: RequestKey, refresh: boolean,
+    found: Found, stale: Decoded | undefined, revalidationHeaders: CachePolicy.Headers | undefined): void {
     const method = req.method ?? 'GET'
     stats.misses++
-    if (stale !== undefined) revalidateOrFallBack(req, res, key, stale, revalidation)
-    const teed = teeResponse(res, opts.maxEntryBytes)
-    const done = teed.then((t) => (method === 'GET' ? store_(s, req, res, key, t) : undefined))
-      .catch((err) => {
-        stats.errors++
-        debug('storing %s failed, response unaffected: %s', key, err)
-      })
-    if (method === 'GET' && !inflight.has(key)) {
-      inflight.set(key, done)
-      void done.finally(() => inflight.delete(key))
+    const revalidating = stale === undefined ? undefined : revalidateOrFallBack(staleContext, req, res, key.base, stale, revalidationHeaders)
+    const flight = method === 'GET' && !invalidation.isPending(key.base) ? coalescer.lead(flightKey(key)) : undefined
+    const canStore = (status: number, headers: TeedResponse['headers']) => {
+      const decision = decideToStore({ outcome: 'finished', status, headers, body: Buffer.alloc(0) }, res, key.base, opts, clock(), policyFor(req, key.base))
+      return !('notStored' in decision)
     }
-    forward(res, next, { fwd: typeof found === 'string' ? (refresh ? 'request' : found) : 'stale' })
-  }
-
-  /**
-   * A stale entry on its way to the origin. If it has validators, the request
-   * becomes conditional (RFC 9111 §4.3.1): a 304 refreshes the entry and the
-   * client gets the cached response. If the origin fails (5xx, or a thrown
-   * error the framework turns into one) while stale-if-error or
-   * useStaleOnError allows, the client gets the stale entry instead.
-   */
-  function revalidateOrFallBack(req: IncomingMessage, res: ServerResponse, key: string, entry: Decoded,
-    revalidation: CachePolicy.EvaluateRequestResult['revalidation']): void {
-    const clientHeaders = req.headers
-    const policy = entry.policy!
-    if (revalidation !== undefined && (entry.head.headers.etag !== undefined || entry.head.headers['last-modified'] !== undefined)) {
-      req.headers = { ...clientHeaders, ...revalidation.headers } as IncomingMessage['headers']
-    }
-    const staleIfError = () => {
-      const allowed = Math.max(directive(entry.head.headers['cache-control'], 'stale-if-error'), opts.useStaleOnError)
-      return policy.age() - policy.maxAge() <= allowed
-    }
-    const held = holdBack(res, (status) => (status === 304 && req.headers !== clientHeaders) || (status >= 500 && staleIfError()), (status, originHeaders) => {
-      req.headers = clientHeaders
-      let serving = policy
-      if (status === 304) {
-        serving = policy.revalidatedPolicy(policyRequest(req, key), { status: 304, headers: originHeaders as CachePolicy.Headers }).policy as CachePolicy
-        const s = store
-        if (s !== undefined) {
-          const head: CachedHead = { ...entry.head, headers: serving.responseHeaders() as Record<string, string | string[]>, policy: serving.toObject(), storedAt: clock() }
-          delete head.headers.age
-          s.set(PREFIX + variantKey(key, entry.head.vary ?? [], req.headers), encodeCachedResponse(head, entry.body),
-            { ttl: serving.timeToLive() + opts.staleRetentionMs, tags: [`url:${key}`] }).catch((err) => debug('refreshing %s failed: %s', key, err))
-        }
-      } else {
-        stats.stale++
-      }
-      const headers = serving.responseHeaders() as Record<string, string | string[]>
-      headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, status === 304 ? { hit: true, fwd: 'stale', fwdStatus: 304 }
-        : { fwd: 'stale', fwdStatus: status, detail: status === 504 ? 'origin-timeout' : 'stale-if-error' })
-      serveCached(req, res, entry.head.status, headers, entry.body)
+    const teed = teeResponse(res, opts.maxEntryBytes, {
+      gauge: buffered,
+      onHead: (status, headers) => method === 'GET' && canStore(status, headers),
+      // Ruled out at the head or past maxEntryBytes: the waiters need not wait for the end. Not so for a
+      // revalidation: a held 304 renews the entry, which they then can be served.
+      onGiveUp: () => (revalidating === undefined ? flight?.release('unstorable') : undefined),
     })
-    if (opts.originTimeoutMs > 0 && opts.useStaleOnError > 0) {
-      const timer = setTimeout(() => {
-        if (staleIfError() && held.preempt()) debug('origin timed out on %s: served stale', key)
-      }, opts.originTimeoutMs)
-      timer.unref()
-      res.once('close', () => clearTimeout(timer))
-    }
+    teed.then((t) => (method === 'GET' && revalidating?.answered() !== true ? store_(s, req, res, key, t, flight) : false))
+      .then(async (stored) => stored || (await revalidating?.renewal()) === true)
+      .then((stored) => {
+        if (flight !== undefined) flight.release(stored ? 'stored' : 'failed')
+        else if (stored) coalescer.stored(flightKey(key))
+      }, (err) => {
+        flight?.release('failed')
+        stats.errors++
+        debug('storing %s failed, response unaffected: %s', key.base, err)
+      })
+    forward(res, next, { fwd: typeof found === 'string' ? (refresh ? 'request' : found) : 'stale' })
   }
 
   const middleware = ((req: IncomingMessage, res: ServerResponse, next: Next) => {
@@ -285,8 +268,8 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
 
   middleware.purge = async (urlOrKey, host) => {
     const s = await opening
-    const key = urlOrKey.startsWith('/') ? `${(host ?? '').toLowerCase()}${urlOrKey}` : urlOrKey
-    return s.purgeTag(`url:${key}`)
+    const key = urlOrKey.startsWith('/') ? invalidation.keyOfUrl(urlOrKey, (host ?? '').toLowerCase()) : urlOrKey
+    return invalidation.invalidate(s, key)
   }
   middleware.purgePrefix = async (prefix) => {
     const s = await opening
@@ -297,7 +280,8 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     return purged
   }
   middleware.purgeTag = async (tag) => (await opening).purgeTag(tag)
-  middleware.stats = () => ({ ...stats })
+  middleware.stats = () => ({ ...stats, bufferedBytes: buffered.bytes })
+  middleware.events = events
   middleware.close = async () => {
     // A store that never opened has nothing to close (its error was logged when it failed).
     if (ownsStore) await opening.then((s) => s.close(), () => {})
@@ -305,24 +289,6 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
   return middleware
 }
 
-/** A numeric Cache-Control directive (seconds), or 0. */
-function directive(cacheControl: string | string[] | undefined, name: string): number {
-  const m = new RegExp(`(?:^|,)\\s*${name}\\s*=\\s*"?(\\d+)`, 'i').exec(single(cacheControl) ?? '')
-  return m === null ? 0 : Number(m[1])
-}
-
 function onlyIfCached(req: IncomingMessage): boolean {
   return /(^|,)\s*only-if-cached\s*(,|$)/i.test(req.headers['cache-control'] ?? '')
-}
-
-/** The path of a same-origin Location or Content-Location, or undefined. */
-function sameOriginPath(value: string | undefined, host: string): string | undefined {
-  if (value === undefined || value === '') return undefined
-  if (value.startsWith('/')) return value
-  try {
-    const url = new URL(value)
-    return url.host.toLowerCase() === host ? `${url.pathname}${url.search}` : undefined
-  } catch {
-    return undefined
-  }
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { ifNoneMatchHolds } from './validators.js'
 
 /**
  * Answers a request from a cached response: 304 for a conditional request the
@@ -45,12 +46,7 @@ function notModified(req: IncomingMessage, status: number, headers: Record<strin
   if (status !== 200 || (req.method !== 'GET' && req.method !== 'HEAD')) return false
   const etag = single(headers.etag)
   const ifNoneMatch = req.headers['if-none-match']
-  if (ifNoneMatch !== undefined) {
-    if (etag === undefined) return false
-    // Weak comparison (RFC 9110 §8.8.3.2): W/ prefixes are ignored.
-    const want = stripWeak(etag)
-    return ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => stripWeak(tag.trim()) === want)
-  }
+  if (ifNoneMatch !== undefined) return ifNoneMatchHolds(ifNoneMatch, etag)
   const since = req.headers['if-modified-since']
   const lastModified = single(headers['last-modified'])
   // RFC 9110 §13.1.3: a value that is not an HTTP-date is ignored (Date.parse would take "2099").
@@ -92,8 +88,4 @@ const HTTP_DATE = /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
-}
-
-function stripWeak(tag: string): string {
-  return tag.startsWith('W/') ? tag.slice(2) : tag
 }

@@ -17,7 +17,7 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-aut
  * unless allowed, not `Vary: *`. The entry is kept `staleRetentionMs` past
  * its freshness, for max-stale and the stale-* directives.
  */
-export function decideToStore(teed: TeedResponse, res: ServerResponse, key: string, opts: ResolvedHttpCacheOptions, now: number,
+export function decideToStore(teed: TeedResponse, res: ServerResponse, _key: string, opts: ResolvedHttpCacheOptions, now: number,
   policyFor: (status: number, headers: CachePolicy.Headers) => CachePolicy): StoringDecision {
   if (teed.outcome !== 'finished') return { notStored: 'aborted' }
   if (teed.body === undefined) return { notStored: 'over maxEntryBytes' }
@@ -33,7 +33,7 @@ export function decideToStore(teed: TeedResponse, res: ServerResponse, key: stri
     head: { v: 1, status: teed.status, headers, policy: policy.toObject(), storedAt: now },
     varyFields: fields,
     ttl: policy.timeToLive() + opts.staleRetentionMs,
-    tags: [`url:${key}`, ...tagsOf(headers, opts.tagHeader), ...localTags(res)],
+    tags: [...tagsOf(headers, opts.tagHeader), ...localTags(res)],
   }
 }
 

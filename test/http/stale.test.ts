@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import { describe, it } from 'node:test'
 import request from 'supertest'
 import { startApp, type Route } from '../helpers/http-apps.js'
@@ -36,11 +37,11 @@ describe('stale entries', () => {
     const app = await startApp({ '/swr': (_req, res, n) => { res.setHeader('cache-control', 'max-age=10, stale-while-revalidate=60'); res.end(`v${n}`) } }, { now: () => now })
     await request(app.url).get('/swr')
     now += 20_000
+    const refreshed_ = once(app.cache.events, 'refreshed')
     const staleResponses = await Promise.all([1, 2, 3].map(() => request(app.url).get('/swr').then((r) => r)))
     assert.deepEqual(staleResponses.map((r) => r.text), ['v1', 'v1', 'v1'])
     assert.ok(staleResponses.every((r) => /fwd=stale/.test(r.headers['cache-status'])))
-    for (let i = 0; i < 50 && app.originCalls('/swr') < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20))
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await refreshed_
     assert.equal(app.originCalls('/swr'), 2, 'exactly one background refresh')
     const refreshed = await request(app.url).get('/swr')
     assert.equal(refreshed.text, 'v2')
@@ -79,10 +80,18 @@ describe('stale entries', () => {
   it('useStaleOnError with originTimeoutMs answers a stale entry when the origin is too slow, and drops its late response', async () => {
     let now = 1_700_000_000_000
     let slow = false
+    let releaseLate!: () => void
+    const late = new Promise<void>((resolve) => { releaseLate = resolve })
+    let lateSent!: () => void
+    const lateDone = new Promise<void>((resolve) => { lateSent = resolve })
     const app = await startApp({ '/t': (_req, res, n) => {
       const send = () => { res.setHeader('cache-control', 'max-age=10'); res.end(`t${n}`) }
-      if (slow) setTimeout(send, 400)
-      else send()
+      if (slow) {
+        slow = false
+        void late.then(() => { send(); lateSent() })
+      } else {
+        send()
+      }
     } }, { now: () => now, useStaleOnError: 60, originTimeoutMs: 100 })
     await request(app.url).get('/t')
     slow = true
@@ -90,7 +99,8 @@ describe('stale entries', () => {
     const timedOut = await request(app.url).get('/t')
     assert.equal(timedOut.text, 't1')
     assert.match(timedOut.headers['cache-status'], /detail="origin-timeout"/)
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    releaseLate()
+    await lateDone
     const after = await request(app.url).get('/t')
     assert.equal(after.status, 200, 'the late response was dropped without harm')
   })

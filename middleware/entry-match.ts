@@ -1,0 +1,140 @@
+import type { IncomingMessage } from 'node:http'
+import CachePolicy from 'http-cache-semantics'
+import type { Store } from '../src/index.js'
+import { decodeCachedResponse, type CachedResponse } from './cached-response.js'
+import type { DecodedEntries } from './decoded-entries.js'
+import { acceptsCoding, normalisedValue, variantKey, varyFields } from './vary.js'
+
+/** Store keys of HTTP entries start with this. */
+export const PREFIX = 'http:'
+
+/** A stored response decoded, with its policy (none for a URL's Vary marker). */
+export type Decoded = CachedResponse & {
+  policy: CachePolicy | undefined
+  /** must-revalidate, or proxy-revalidate in a shared cache: never served stale, whatever allows it (RFC 9111 §5.2.2.2, §5.2.2.8). */
+  noStaleUse: boolean
+  /** The fields the response's own Vary names, parsed once per decoding. */
+  varyFields: string[] | '*'
+}
+
+export type Found = Decoded | 'uri-miss' | 'vary-miss'
+
+/**
+ * http-cache-semantics' CachePolicy on the given clock (it reads the time
+ * through now(), untyped but part of its class), so the store's injected
+ * clock governs both. In a shared cache the library gives proxy-revalidate
+ * no freshness at all; RFC 9111 §5.2.2.8 only forbids stale use, which
+ * `noStaleUse` carries (read from the headers), so the directive is left out
+ * of the freshness computation.
+ */
+export function policyClass(clock: () => number): typeof CachePolicy {
+  return class Policy extends CachePolicy {
+    constructor(...args: ConstructorParameters<typeof CachePolicy>) {
+      super(...args)
+      delete (this as unknown as { _rescc: Record<string, unknown> })._rescc['proxy-revalidate']
+    }
+
+    now(): number {
+      return clock()
+    }
+  }
+}
+
+/**
+ * Decodes a stored response. The policy is built without must-revalidate:
+ * http-cache-semantics (4.3) treats it as "always revalidate", even while
+ * fresh; `noStaleUse` carries it instead, and `evaluate` applies it when stale.
+ */
+export function decodeEntry(bytes: Buffer, fromObject: (o: CachePolicy.CachePolicyObject) => CachePolicy, shared: boolean): Decoded | undefined {
+  const response = decodeCachedResponse(bytes)
+  if (response === undefined) return undefined
+  if (response.head.status === 0) return { ...response, policy: undefined, noStaleUse: false, varyFields: [] }
+  const object = response.head.policy as CachePolicy.CachePolicyObject & { rescc: Record<string, string | true> }
+  const { 'must-revalidate': mustRevalidate, ...rescc } = object.rescc ?? {}
+  const cacheControl = response.head.headers['cache-control']
+  const noStaleUse = mustRevalidate !== undefined ||
+    (shared && /(?:^|,)\s*proxy-revalidate\s*(?:,|$)/i.test(Array.isArray(cacheControl) ? cacheControl.join(',') : cacheControl ?? ''))
+  return { ...response, policy: fromObject({ ...object, rescc }), noStaleUse, varyFields: varyFields(response.head.headers.vary) }
+}
+
+/**
+ * What a request is looked up by. `base` is the URL's key: invalidation
+ * computes it from the URL, and its entry is the response or the Vary marker.
+ * `suffix` holds request inputs keyed as if the response had named them in
+ * Vary (forwarded headers the framework trusts): a request with any goes to a
+ * variant under the marker, so invalidating the URL covers it too.
+ */
+export interface RequestKey {
+  base: string
+  suffix: string
+}
+
+/** The key coalescing and background refresh go by: one fetch per URL and suffix. */
+export function flightKey(key: RequestKey): string {
+  return key.suffix === '' ? key.base : `${key.base}\u0001${key.suffix}`
+}
+
+/**
+ * The one lookup every serving path goes through (DESIGN.md, "Never serve
+ * what a fresh lookup would refuse"): the URL's entry, or through its Vary
+ * marker the variant of this request, of the marker's generation; then
+ * `matches`. Synchronous: a hit is served without a turn of the microtask queue.
+ */
+export function lookupEntry(s: Store, decoded: DecodedEntries<Decoded>, key: RequestKey, req: IncomingMessage): Found {
+  const uri = decoded.get(PREFIX + key.base, s.getSync(PREFIX + key.base))
+  if (uri === undefined) return 'uri-miss'
+  if (uri.head.status !== 0) return matches(uri, key, req, undefined) ? uri : 'vary-miss'
+  const storeKey = PREFIX + variantKey(key.base, uri.head.vary ?? [], req.headers, key.suffix)
+  const variant = decoded.get(storeKey, s.getSync(storeKey))
+  return variant !== undefined && matches(variant, key, req, uri.head.gen) ? variant : 'vary-miss'
+}
+
+/**
+ * Whether a stored response answers this request as a fresh one would
+ * (RFC 9111 §4, §4.1): it was stored under the key this request computes
+ * from the fields the response's own Vary names (at the URL's key only if it
+ * names none and the request has no suffix; under the marker, of the marker's
+ * generation `gen`), for the same URL and Host, and its content-coding is one
+ * the request accepts (RFC 9110 §12.5.3).
+ */
+function matches(entry: Decoded, key: RequestKey, req: IncomingMessage, gen: string | undefined): boolean {
+  const fields = entry.varyFields
+  if (entry.policy === undefined || fields === '*' || entry.head.gen !== gen) return false
+  const expected = gen !== undefined ? variantKey(key.base, fields, req.headers, key.suffix)
+    : fields.length === 0 && key.suffix === '' ? key.base : undefined
+  // The policy's own request: the URL and Host it was stored for, whatever a custom or flawed key folded together.
+  const stored = entry.head.policy as { u?: string; h?: string }
+  return entry.head.key === expected && stored.u === key.base && (stored.h ?? '').toLowerCase() === (req.headers.host ?? '').toLowerCase() &&
+    acceptsCoding(req.headers['accept-encoding'], entry.head.headers['content-encoding'])
+}
+
+const NORMALISED = ['accept-encoding', 'accept-language', 'accept-charset']
+
+/** The request as the policy sees it: Vary-selected fields normalised as variant keys have them. */
+export function policyRequest(req: IncomingMessage, key: string): CachePolicy.Request {
+  const raw = req.headers
+  const host = raw.host?.toLowerCase()
+  // The common request needs no copy: a lower-case Host and none of the normalised fields.
+  if (host === raw.host && NORMALISED.every((name) => raw[name] === undefined)) return { method: 'GET', url: key, headers: raw as CachePolicy.Headers }
+  const headers: Record<string, string | string[] | undefined> = { ...raw, host }
+  for (const name of NORMALISED) if (headers[name] !== undefined) headers[name] = normalisedValue(name, headers[name])
+  return { method: 'GET', url: key, headers: headers as CachePolicy.Headers }
+}
+
+export type Verdict =
+  | { use: 'fresh'; headers: Record<string, string | string[]>; ttl: number }
+  | { use: 'stale-while-revalidate'; headers: Record<string, string | string[]>; ttl: number }
+  | { use: 'origin'; revalidationHeaders: CachePolicy.Headers }
+
+/** What a matching entry allows for this request: serve it, serve it and refresh, or ask the origin (conditionally). */
+export function evaluate(entry: Decoded, req: CachePolicy.Request): Verdict {
+  const policy = entry.policy!
+  const verdict = policy.evaluateRequest(req)
+  const ttl = policy.maxAge() - policy.age()
+  if (verdict.response !== undefined && !(entry.noStaleUse && policy.stale())) {
+    const headers = verdict.response.headers as Record<string, string | string[]>
+    if (verdict.revalidation === undefined) return { use: 'fresh', headers, ttl }
+    if (!verdict.revalidation.synchronous) return { use: 'stale-while-revalidate', headers, ttl }
+  }
+  return { use: 'origin', revalidationHeaders: verdict.revalidation?.headers ?? policy.revalidationHeaders(req) }
+}
