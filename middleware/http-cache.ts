@@ -12,6 +12,7 @@ import { holdBack } from './hold-back.js'
 import { isRefresh, refreshInBackground } from './background-refresh.js'
 import { serveCached } from './serve-cached.js'
 import { decideToStore, single } from './storing-decision.js'
+import { forwardedInputs, refusalOf } from './request-guard.js'
 import { acceptsCoding, preferredEncoding, variantKey } from './vary.js'
 
 const debug = createDebug('spillway:http')
@@ -138,6 +139,11 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       stats.bypasses++
       return forward(res, next, { fwd: 'bypass', detail: 'store not ready' })
     }
+    const refused = refusalOf(req, opts)
+    if (refused !== undefined) {
+      stats.bypasses++
+      return forward(res, next, { fwd: 'bypass', detail: refused })
+    }
     if (UNSAFE.has(method)) {
       invalidateAfterUnsafe(s, req, res).catch((err) => debug('invalidation failed: %s', err))
       return forward(res, next, { fwd: 'method' })
@@ -151,7 +157,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       debug('bypass %s: request carries credentials', req.url)
       return forward(res, next, { fwd: 'bypass', detail: 'credentials' })
     }
-    const key = keyOf(req)
+    const key = keyOf(req) + forwardedInputs(req, opts)
     const refresh = isRefresh(req)
     const found = refresh ? 'uri-miss' as const : lookup(s, key, req)
     let stale: Decoded | undefined

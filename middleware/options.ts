@@ -1,4 +1,4 @@
-import { checkBoolean, checkFunction, checkInteger, checkLimit } from '../src/option-checks.js'
+import { checkBoolean, checkFunction, checkInteger, checkLimit, checkOneOf } from '../src/option-checks.js'
 import type { Store, StoreOptions } from '../src/index.js'
 import type { CacheRequest, KeyOptions } from './cache-key.js'
 
@@ -54,11 +54,28 @@ export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions,
   lockTimeoutMs?: number
   /** Name this cache gives itself in Cache-Status. @default 'spillway' */
   cacheStatusName?: string
+  /**
+   * Requests carrying headers that proxies and frameworks use to say where a
+   * request came from (X-Forwarded-Host, -Proto, -Port, -Prefix, -Scheme,
+   * -Ssl, Forwarded): 'key' stores their values in the key, as if the
+   * response had said Vary on them; 'bypass' passes such requests through
+   * unstored; 'ignore' leaves them out of the key, which is safe only where
+   * a proxy in front overwrites every one of them. See README "Security".
+   * @default 'key'
+   */
+  forwardedHeaders?: 'key' | 'bypass' | 'ignore'
+  /**
+   * Whether the app believes forwarded headers from the peer at `address`:
+   * the answer is part of the key of a request that carries them. @default
+   * Express's compiled `trust proxy` setting where the app has one, else
+   * `() => false`
+   */
+  trustProxy?: (address: string, hop: number) => boolean
 }
 
 export type ResolvedHttpCacheOptions = Required<Pick<HttpCacheOptions,
   'ttl' | 'overrideCacheControl' | 'heuristic' | 'methods' | 'maxEntryBytes' | 'private' | 'allowAuthorization' |
-  'allowCookies' | 'allowSetCookie' | 'tagHeader' | 'lockTimeoutMs' | 'cacheStatusName' | 'ttlByStatus' | 'staleRetentionMs' | 'useStaleOnError' | 'originTimeoutMs'>> & HttpCacheOptions
+  'allowCookies' | 'allowSetCookie' | 'tagHeader' | 'lockTimeoutMs' | 'cacheStatusName' | 'ttlByStatus' | 'staleRetentionMs' | 'useStaleOnError' | 'originTimeoutMs' | 'forwardedHeaders'>> & HttpCacheOptions
 
 const THING = 'httpCache'
 
@@ -92,5 +109,7 @@ export function resolveHttpCacheOptions(options: HttpCacheOptions): ResolvedHttp
     useStaleOnError: checkInteger(THING, 'useStaleOnError', options.useStaleOnError ?? 0, 0, 2 ** 31),
     staleRetentionMs: checkInteger(THING, 'staleRetentionMs', options.staleRetentionMs ?? 3_600_000, 0, 2 ** 31),
     cacheStatusName: options.cacheStatusName ?? 'spillway',
+    forwardedHeaders: checkOneOf(THING, 'forwardedHeaders', options.forwardedHeaders ?? 'key', ['key', 'bypass', 'ignore']),
+    trustProxy: options.trustProxy === undefined ? undefined : checkFunction(THING, 'trustProxy', options.trustProxy),
   }
 }

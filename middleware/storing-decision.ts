@@ -3,6 +3,7 @@ import type CachePolicy from 'http-cache-semantics'
 import type { CachedHead } from './cached-response.js'
 import type { ResolvedHttpCacheOptions } from './options.js'
 import type { TeedResponse } from './response-tee.js'
+import { urlPartOf } from './request-guard.js'
 import { varyFields } from './vary.js'
 
 /** What to store for a response, or why not. */
@@ -33,7 +34,7 @@ export function decideToStore(teed: TeedResponse, res: ServerResponse, key: stri
     head: { v: 1, status: teed.status, headers, policy: policy.toObject(), storedAt: now },
     varyFields: fields,
     ttl: policy.timeToLive() + opts.staleRetentionMs,
-    tags: [`url:${key}`, ...tagsOf(headers, opts.tagHeader), ...localTags(res)],
+    tags: [`url:${urlPartOf(key)}`, ...tagsOf(headers, opts.tagHeader), ...localTags(res)],
   }
 }
 
