@@ -169,7 +169,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
         stats.hits++
         const headers = verdict.response.headers as Record<string, string | string[]>
         headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, ttl: cached.timeToLive() / 1000 })
-        return serveCached(req, res, found.head.status, headers, found.body)
+        return serveCached(req, res, found.head, headers, found.body)
       }
       if (verdict.revalidation !== undefined && !verdict.revalidation.synchronous && verdict.response !== undefined) {
         // stale-while-revalidate (RFC 5861): the stale entry now, one refresh behind it.
@@ -177,7 +177,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
         refreshInBackground(req, key, (err) => debug('background refresh of %s failed: %s', key, err))
         const headers = verdict.response.headers as Record<string, string | string[]>
         headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, fwd: 'stale', ttl: (cached.maxAge() - cached.age()) })
-        return serveCached(req, res, found.head.status, headers, found.body)
+        return serveCached(req, res, found.head, headers, found.body)
       }
       stale = found
       revalidation = verdict.revalidation
@@ -199,7 +199,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       stats.hits++
       const headers = again.policy!.responseHeaders() as Record<string, string | string[]>
       headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, { hit: true, collapsed: true })
-      serveCached(req, res, again.head.status, headers, again.body)
+      serveCached(req, res, again.head, headers, again.body)
     })
   }
 
@@ -258,7 +258,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       const headers = serving.responseHeaders() as Record<string, string | string[]>
       headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, status === 304 ? { hit: true, fwd: 'stale', fwdStatus: 304 }
         : { fwd: 'stale', fwdStatus: status, detail: status === 504 ? 'origin-timeout' : 'stale-if-error' })
-      serveCached(req, res, entry.head.status, headers, entry.body)
+      serveCached(req, res, entry.head, headers, entry.body)
     })
     if (opts.originTimeoutMs > 0 && opts.useStaleOnError > 0) {
       const timer = setTimeout(() => {

@@ -3,6 +3,7 @@ import type CachePolicy from 'http-cache-semantics'
 import type { CachedHead } from './cached-response.js'
 import type { ResolvedHttpCacheOptions } from './options.js'
 import type { TeedResponse } from './response-tee.js'
+import { originDirectives, type HeadWithOrigin } from './origin-directives.js'
 import { urlPartOf } from './request-guard.js'
 import { varyFields } from './vary.js'
 
@@ -27,11 +28,15 @@ export function decideToStore(teed: TeedResponse, res: ServerResponse, key: stri
   if (headers['set-cookie'] !== undefined && !opts.allowSetCookie) return { notStored: 'Set-Cookie' }
   const fields = varyFields(single(headers.vary))
   if (fields === '*') return { notStored: 'Vary: *' }
-  const policy = policyFor(teed.status, withDefaultTtl(headers, opts.ttlByStatus[teed.status] ?? opts.ttl, opts.overrideCacheControl) as CachePolicy.Headers)
+  const decided = withDefaultTtl(headers, opts.ttlByStatus[teed.status] ?? opts.ttl, opts.overrideCacheControl)
+  const policy = policyFor(teed.status, decided as CachePolicy.Headers)
   if (!policy.storable()) return { notStored: `not storable per RFC 9111 (status ${teed.status}, cache-control ${single(headers['cache-control'])})` }
   if (policy.timeToLive() <= 0) return { notStored: 'no freshness' }
+  const head: HeadWithOrigin = { v: 1, status: teed.status, headers, policy: policy.toObject(), storedAt: now }
+  const origin = originDirectives(headers, decided)
+  if (origin !== undefined) head.origin = origin
   return {
-    head: { v: 1, status: teed.status, headers, policy: policy.toObject(), storedAt: now },
+    head,
     varyFields: fields,
     ttl: policy.timeToLive() + opts.staleRetentionMs,
     tags: [`url:${urlPartOf(key)}`, ...tagsOf(headers, opts.tagHeader), ...localTags(res)],
