@@ -13,6 +13,7 @@ import { isRefresh, refreshInBackground } from './background-refresh.js'
 import { serveCached } from './serve-cached.js'
 import { decideToStore, single } from './storing-decision.js'
 import { forwardedInputs, refusalOf } from './request-guard.js'
+import { reportOpenFailure } from './open-failure.js'
 import { acceptsCoding, preferredEncoding, variantKey } from './vary.js'
 
 const debug = createDebug('spillway:http')
@@ -67,7 +68,8 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
   const ownsStore = opts.store === undefined
   let store: Store | undefined = opts.store
   const opening = store === undefined ? openStore({ ...opts, dir: opts.dir! }) : Promise.resolve(store)
-  opening.then((s) => { store = s }, (err) => debug('store failed to open, every request passes through: %s', err))
+  let openFailure: string | undefined
+  opening.then((s) => { store = s }, (err) => { openFailure = reportOpenFailure(err, opts.dir) })
   const inflight = new Map<string, Promise<void>>()
   const stats: HttpCacheStats = { hits: 0, misses: 0, stale: 0, bypasses: 0, coalesced: 0, stored: 0, storedBytes: 0, errors: 0 }
   const keyOf: (req: CacheRequest) => string = opts.key ?? ((req) => defaultKey(req, opts))
@@ -137,7 +139,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     const method = req.method ?? 'GET'
     if (s === undefined) {
       stats.bypasses++
-      return forward(res, next, { fwd: 'bypass', detail: 'store not ready' })
+      return forward(res, next, { fwd: 'bypass', detail: openFailure ?? 'store not ready' })
     }
     const refused = refusalOf(req, opts)
     if (refused !== undefined) {
