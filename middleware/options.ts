@@ -1,8 +1,20 @@
 import { checkBoolean, checkFunction, checkInteger, checkLimit, checkOneOf } from '../src/option-checks.js'
-import type { Store, StoreOptions } from '../src/index.js'
+import type { Admission, Store, StoreOptions } from '../src/index.js'
 import type { CacheRequest, KeyOptions } from './cache-key.js'
+import { SecondHit } from './second-hit.js'
 
 export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions, 'dir'>> {
+  /**
+   * Which responses are stored. 'second-hit' stores a URL's response only
+   * on its second miss within `admissionWindow` misses, as nginx's
+   * `proxy_cache_min_uses 2` does, so a flood of unique URLs stores nothing
+   * and cannot push the hot set out of either tier (README "Security"); it
+   * costs one more origin call per URL. 'always' stores the first. Applied
+   * here, not by the store: a store the middleware opens admits everything
+   * it is given, so each stored response reaches disk at once.
+   * @default 'second-hit'
+   */
+  admission?: Admission
   /** A directory to open a store in. Give this or `store`. */
   dir?: string
   /** An open store to use (it is not closed by the middleware). */
@@ -75,7 +87,10 @@ export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions,
 
 export type ResolvedHttpCacheOptions = Required<Pick<HttpCacheOptions,
   'ttl' | 'overrideCacheControl' | 'heuristic' | 'methods' | 'maxEntryBytes' | 'private' | 'allowAuthorization' |
-  'allowCookies' | 'allowSetCookie' | 'tagHeader' | 'lockTimeoutMs' | 'cacheStatusName' | 'ttlByStatus' | 'staleRetentionMs' | 'useStaleOnError' | 'originTimeoutMs' | 'forwardedHeaders'>> & HttpCacheOptions
+  'allowCookies' | 'allowSetCookie' | 'tagHeader' | 'lockTimeoutMs' | 'cacheStatusName' | 'ttlByStatus' | 'staleRetentionMs' | 'useStaleOnError' | 'originTimeoutMs' | 'forwardedHeaders'>> & {
+    /** Whether a response for this key may be stored now (the HTTP admission). */
+    admitToStore: (key: string) => boolean
+  } & HttpCacheOptions
 
 const THING = 'httpCache'
 
@@ -109,7 +124,17 @@ export function resolveHttpCacheOptions(options: HttpCacheOptions): ResolvedHttp
     useStaleOnError: checkInteger(THING, 'useStaleOnError', options.useStaleOnError ?? 0, 0, 2 ** 31),
     staleRetentionMs: checkInteger(THING, 'staleRetentionMs', options.staleRetentionMs ?? 3_600_000, 0, 2 ** 31),
     cacheStatusName: options.cacheStatusName ?? 'spillway',
+    // The store the middleware opens admits all: the HTTP layer has decided already.
+    admission: 'always',
+    admitToStore: admissionOf(checkOneOf<Admission>(THING, 'admission', options.admission ?? 'second-hit', ['always', 'second-hit']),
+      checkInteger(THING, 'admissionWindow', options.admissionWindow ?? 100_000, 16, 1 << 30)),
     forwardedHeaders: checkOneOf(THING, 'forwardedHeaders', options.forwardedHeaders ?? 'key', ['key', 'bypass', 'ignore']),
     trustProxy: options.trustProxy === undefined ? undefined : checkFunction(THING, 'trustProxy', options.trustProxy),
   }
+}
+
+function admissionOf(admission: Admission, window: number): (key: string) => boolean {
+  if (admission === 'always') return () => true
+  const secondHit = new SecondHit(window)
+  return (key) => secondHit.admit(key)
 }

@@ -15,7 +15,7 @@ import { REFRESH_HEADER } from '../../middleware/background-refresh.js'
 
 const worker = cluster.worker!.id
 let offset = 0
-const cache = httpCache({ dir: path.join(process.env.SWR_DIR!, `worker-${worker}`), now: () => 1_700_000_000_000 + offset })
+const cache = httpCache({ dir: path.join(process.env.SWR_DIR!, `worker-${worker}`), admission: 'always', now: () => 1_700_000_000_000 + offset })
 const app = express()
 app.use((req, res, next) => {
   if (req.headers[REFRESH_HEADER] !== undefined) {

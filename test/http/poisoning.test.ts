@@ -24,7 +24,7 @@ async function startTrusting(routes: (app: App, count: () => void) => void, opti
   version: 'express5' | 'express4' = 'express5', afterCache?: (app: App) => void): Promise<Started> {
   const app = (version === 'express5' ? express5() : express4()) as App
   app.set('trust proxy', true)
-  const cache = httpCache({ dir: tempDir('poison'), ...options })
+  const cache = httpCache({ dir: tempDir('poison'), admission: 'always', ...options })
   app.use(cache)
   afterCache?.(app)
   let calls = 0
@@ -201,7 +201,7 @@ describe('cache poisoning through unkeyed request headers', () => {
     const app = express5()
     app.set('trust proxy', '10.0.0.0/8')
     let seen = ''
-    const cache = httpCache({ dir: tempDir('poison'), trustProxy: (address) => address === seen })
+    const cache = httpCache({ dir: tempDir('poison'), admission: 'always', trustProxy: (address) => address === seen })
     app.use(cache)
     app.get('/page', (req, res) => { res.set('cache-control', 'public, max-age=300').send(`host=${req.hostname}`) })
     const server = app.listen(0, '127.0.0.1') as Server
