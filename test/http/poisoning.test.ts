@@ -63,6 +63,10 @@ describe('cache poisoning through unkeyed request headers', () => {
       const again = await rawRequest(`${app.url}/page`, { headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' } })
       assert.ok(isHit(again), String(again.headers['cache-status']))
       assert.equal(app.calls(), 3)
+      // Invalidating the URL reaches the entries of every forwarded value.
+      assert.ok(await app.cache.purge('/page', new URL(app.url).host) >= 3)
+      const purged = await rawRequest(`${app.url}/page`, { headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' } })
+      assert.ok(!isHit(purged), String(purged.headers['cache-status']))
     })
   }
 
