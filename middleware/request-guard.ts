@@ -24,7 +24,7 @@ export interface GuardOptions {
 export const FORWARDED_HEADERS = ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-prefix',
   'x-forwarded-scheme', 'x-forwarded-ssl', 'forwarded'] as const
 
-/** Headers that make the app run another route or method than the request names: never cached. */
+/** Headers that make the app run another route or method than the request names (and a `_method` query parameter): never cached. */
 const REWRITING_HEADERS = ['x-original-url', 'x-rewrite-url', 'x-http-method-override', 'x-http-method', 'x-method-override'] as const
 
 /**
@@ -57,6 +57,8 @@ export function refusalOf(req: IncomingMessage, options: GuardOptions): string |
     return 'request has content'
   }
   for (const name of REWRITING_HEADERS) if (headers[name] !== undefined) return name
+  // method-override's other usual source; queryAllow or queryDeny may leave it out of the key.
+  if (url.includes('_method=')) return '_method'
   if (options.forwardedHeaders === 'bypass') {
     for (const name of FORWARDED_HEADERS) if (headers[name] !== undefined) return name
   }

@@ -127,6 +127,21 @@ describe('cache poisoning through unkeyed request headers', () => {
     }
   })
 
+  it('a _method query parameter bypasses the cache, even when queryAllow leaves it out of the key', async () => {
+    const app = await startTrusting((a, count) => {
+      a.get('/item', (_req, res) => { count(); res.set('cache-control', 'public, max-age=300').send('the item') })
+      a.delete('/item', (_req, res) => { count(); res.set('cache-control', 'public, max-age=300').send('deleted') })
+    }, { queryAllow: ['page'] }, 'express5', (a) => a.use((req, _res, next) => {
+      // method-override(getter = req.query._method), behind the cache.
+      const override = new URL(req.url, 'http://x').searchParams.get('_method')
+      if (override !== null) req.method = override.toUpperCase()
+      next()
+    }))
+    const attacker = await rawRequest(`${app.url}/item?_method=DELETE`)
+    assert.equal(attacker.body.toString(), 'deleted')
+    assert.equal((await rawRequest(`${app.url}/item`)).body.toString(), 'the item')
+  })
+
   it('a GET with a body bypasses the cache', async () => {
     const app = await startTrusting((a, count) => a.get('/search', (req, res) => {
       count()
