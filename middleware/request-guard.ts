@@ -34,6 +34,9 @@ const REWRITING_HEADERS = ['x-original-url', 'x-rewrite-url', 'x-http-method-ove
  */
 const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::\d{0,5})?$/
 
+/** `_method` as a query parameter of its own (not `payment_method`). */
+const METHOD_PARAM = /[?&]_method=/
+
 /** Separates the key's forwarded inputs from the URL; a request target never holds it (RFC 9112 §3.2). */
 const INPUTS = '\u0001'
 
@@ -58,7 +61,7 @@ export function refusalOf(req: IncomingMessage, options: GuardOptions): string |
   }
   for (const name of REWRITING_HEADERS) if (headers[name] !== undefined) return name
   // method-override's other usual source; queryAllow or queryDeny may leave it out of the key.
-  if (url.includes('_method=')) return '_method'
+  if (url.includes('_method=') && METHOD_PARAM.test(url)) return '_method'
   if (options.forwardedHeaders === 'bypass') {
     for (const name of FORWARDED_HEADERS) if (headers[name] !== undefined) return name
   }

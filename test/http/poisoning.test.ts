@@ -140,6 +140,8 @@ describe('cache poisoning through unkeyed request headers', () => {
     const attacker = await rawRequest(`${app.url}/item?_method=DELETE`)
     assert.equal(attacker.body.toString(), 'deleted')
     assert.equal((await rawRequest(`${app.url}/item`)).body.toString(), 'the item')
+    await rawRequest(`${app.url}/item?payment_method=card`)
+    assert.ok(isHit(await rawRequest(`${app.url}/item?payment_method=card`)), 'a parameter that only ends in _method is cached')
   })
 
   it('a GET with a body bypasses the cache', async () => {
