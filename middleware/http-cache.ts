@@ -190,6 +190,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       res.end()
       return
     }
+    opts.admissionPolicy.sawMiss(key)
     const toOrigin = () => forwardToOrigin(s, req, res, next, key, refresh, found, stale, revalidation)
     const waitingOn = refresh ? undefined : inflight.get(key)
     if (waitingOn === undefined) return toOrigin()

@@ -6,7 +6,8 @@ import { SecondHit } from './second-hit.js'
 export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions, 'dir'>> {
   /**
    * Which responses are stored. 'second-hit' stores a URL's response only
-   * on its second miss within `admissionWindow` misses, as nginx's
+   * from its second miss on (sightings age by half every `admissionWindow`
+   * misses), as nginx's
    * `proxy_cache_min_uses 2` does, so a flood of unique URLs stores nothing
    * and cannot push the hot set out of either tier (README "Security"); it
    * costs one more origin call per URL. 'always' stores the first. Applied
@@ -88,8 +89,8 @@ export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions,
 export type ResolvedHttpCacheOptions = Required<Pick<HttpCacheOptions,
   'ttl' | 'overrideCacheControl' | 'heuristic' | 'methods' | 'maxEntryBytes' | 'private' | 'allowAuthorization' |
   'allowCookies' | 'allowSetCookie' | 'tagHeader' | 'lockTimeoutMs' | 'cacheStatusName' | 'ttlByStatus' | 'staleRetentionMs' | 'useStaleOnError' | 'originTimeoutMs' | 'forwardedHeaders'>> & {
-    /** Whether a response for this key may be stored now (the HTTP admission). */
-    admitToStore: (key: string) => boolean
+    /** The HTTP admission: told of each request the cache could not answer, asked before a response is stored. */
+    admissionPolicy: { sawMiss(key: string): void; admits(key: string): boolean }
   } & HttpCacheOptions
 
 const THING = 'httpCache'
@@ -124,17 +125,17 @@ export function resolveHttpCacheOptions(options: HttpCacheOptions): ResolvedHttp
     useStaleOnError: checkInteger(THING, 'useStaleOnError', options.useStaleOnError ?? 0, 0, 2 ** 31),
     staleRetentionMs: checkInteger(THING, 'staleRetentionMs', options.staleRetentionMs ?? 3_600_000, 0, 2 ** 31),
     cacheStatusName: options.cacheStatusName ?? 'spillway',
-    // The store the middleware opens admits all: the HTTP layer has decided already.
+    // The store the middleware opens admits all it is given: the HTTP layer has decided already.
     admission: 'always',
-    admitToStore: admissionOf(checkOneOf<Admission>(THING, 'admission', options.admission ?? 'second-hit', ['always', 'second-hit']),
+    admissionPolicy: admissionOf(checkOneOf<Admission>(THING, 'admission', options.admission ?? 'second-hit', ['always', 'second-hit']),
       checkInteger(THING, 'admissionWindow', options.admissionWindow ?? 100_000, 16, 1 << 30)),
     forwardedHeaders: checkOneOf(THING, 'forwardedHeaders', options.forwardedHeaders ?? 'key', ['key', 'bypass', 'ignore']),
     trustProxy: options.trustProxy === undefined ? undefined : checkFunction(THING, 'trustProxy', options.trustProxy),
   }
 }
 
-function admissionOf(admission: Admission, window: number): (key: string) => boolean {
-  if (admission === 'always') return () => true
-  const secondHit = new SecondHit(window)
-  return (key) => secondHit.admit(key)
+const ADMIT_ALL = { sawMiss: () => {}, admits: () => true }
+
+function admissionOf(admission: Admission, window: number): ResolvedHttpCacheOptions['admissionPolicy'] {
+  return admission === 'always' ? ADMIT_ALL : new SecondHit(window)
 }

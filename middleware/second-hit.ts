@@ -1,58 +1,52 @@
 /**
- * Admission on the second miss (nginx's `proxy_cache_min_uses 2`, the
- * doorkeeper of TinyLFU): a URL's response is stored only when the origin
- * has served it once already within the window. A flood of unique URLs
- * (random query strings on a route that ignores them) then stores nothing,
- * so it pushes nothing out of either tier, at the price of one more origin
- * call per URL. Unlike the store's own 'second-hit' admission, what is
- * stored goes to disk at once: it survives a restart and other processes
- * sharing the directory see it.
+ * Admission on the second miss (nginx's `proxy_cache_min_uses 2`, TinyLFU's
+ * doorkeeper): a URL's response is stored only when it is at least the
+ * second request for that URL that the cache could not answer. A flood of
+ * unique URLs (random query strings on a route that ignores them) then
+ * stores nothing, so it pushes nothing out of either tier, at the price of
+ * one more origin call per URL. Requests that wait on a concurrent fetch
+ * count too, so a burst of first requests still makes one origin call.
+ * Unlike the store's own 'second-hit' admission, what is stored goes to disk
+ * at once: it survives a restart and other processes sharing the directory
+ * see it.
  *
- * Two bloom filter generations, in typed arrays (no object per key): when
- * the current one has taken `window` keys it becomes the previous one. A
- * false positive only admits a URL one miss early.
+ * A count-min sketch of small counters in one typed array (no object per
+ * URL). After `window` misses every counter is halved, so sightings age
+ * out. An overestimate only admits a URL one miss early.
  */
 export class SecondHit {
-  readonly #bits: number
-  #current: Uint32Array
-  #previous: Uint32Array
-  #added = 0
+  readonly #counts: Uint8Array
+  readonly #mask: number
   readonly #window: number
+  #misses = 0
 
   constructor(window: number) {
     this.#window = window
-    // About 10 bits per key: under 1 % false positives with four probes.
-    this.#bits = Math.max(1024, 2 ** Math.ceil(Math.log2(window * 10)))
-    this.#current = new Uint32Array(this.#bits / 32)
-    this.#previous = new Uint32Array(this.#bits / 32)
+    // About 8 counters per URL in the window, four probes: few overestimates.
+    const size = Math.max(1024, 2 ** Math.ceil(Math.log2(window * 8)))
+    this.#counts = new Uint8Array(size)
+    this.#mask = size - 1
   }
 
-  /** Records a miss on `key`; true when it had one already within the window. */
-  admit(key: string): boolean {
+  /** Records a request for `key` that the cache could not answer. */
+  sawMiss(key: string): void {
     const h1 = fnv1a(key)
     const h2 = (Math.imul(h1, 0x9e3779b1) >>> 15) | 1
-    if (this.#has(this.#current, h1, h2) || this.#has(this.#previous, h1, h2)) return true
-    const mask = this.#bits - 1
     for (let i = 0; i < 4; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & mask
-      this.#current[bit >>> 5] |= 1 << (bit & 31)
+      const slot = (h1 + Math.imul(i, h2)) & this.#mask
+      if (this.#counts[slot] < 255) this.#counts[slot]++
     }
-    if (++this.#added >= this.#window) {
-      const reuse = this.#previous
-      reuse.fill(0)
-      this.#previous = this.#current
-      this.#current = reuse
-      this.#added = 0
+    if (++this.#misses >= this.#window) {
+      this.#misses = 0
+      for (let i = 0; i < this.#counts.length; i++) this.#counts[i] >>>= 1
     }
-    return false
   }
 
-  #has(filter: Uint32Array, h1: number, h2: number): boolean {
-    const mask = this.#bits - 1
-    for (let i = 0; i < 4; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & mask
-      if ((filter[bit >>> 5] & (1 << (bit & 31))) === 0) return false
-    }
+  /** Whether `key` has been missed at least twice (this miss included) within the window. */
+  admits(key: string): boolean {
+    const h1 = fnv1a(key)
+    const h2 = (Math.imul(h1, 0x9e3779b1) >>> 15) | 1
+    for (let i = 0; i < 4; i++) if (this.#counts[(h1 + Math.imul(i, h2)) & this.#mask] < 2) return false
     return true
   }
 }

@@ -32,7 +32,7 @@ export function decideToStore(teed: TeedResponse, res: ServerResponse, key: stri
   const policy = policyFor(teed.status, decided as CachePolicy.Headers)
   if (!policy.storable()) return { notStored: `not storable per RFC 9111 (status ${teed.status}, cache-control ${single(headers['cache-control'])})` }
   if (policy.timeToLive() <= 0) return { notStored: 'no freshness' }
-  if (!opts.admitToStore(key)) return { notStored: 'first miss (admission second-hit)' }
+  if (!opts.admissionPolicy.admits(key)) return { notStored: 'first miss (admission second-hit)' }
   const head: HeadWithOrigin = { v: 1, status: teed.status, headers, policy: policy.toObject(), storedAt: now }
   const origin = originDirectives(headers, decided)
   if (origin !== undefined) head.origin = origin

@@ -108,6 +108,36 @@ describe('flooding with unique URLs', () => {
     assert.throws(() => httpCache({ dir: tempDir('flood'), admission: 'third-hit' as 'always' }), /httpCache options\.admission must be one of/)
   })
 
+  it('a burst of first requests for a new URL still makes one origin call: the waiting requests count as misses', async () => {
+    const burst = 5
+    let arrived = 0
+    let release!: () => void
+    const released = new Promise<void>((resolve) => { release = resolve })
+    let calls = 0
+    const cache = httpCache({ dir: tempDir('flood') })
+    const app = connect()
+    app.use((_req: http.IncomingMessage, _res: http.ServerResponse, next: () => void) => {
+      // The cache has seen every request of the burst (synchronously, after this next()) before the origin answers.
+      next()
+      if (++arrived === burst) release()
+    })
+    app.use(cache)
+    app.use((_req: http.IncomingMessage, res: http.ServerResponse) => {
+      calls++
+      void released.then(() => { res.setHeader('cache-control', 'max-age=60'); res.end('new') })
+    })
+    const server = http.createServer(app).listen(0, '127.0.0.1')
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+    await cache.purgeTag('ready')
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/new`
+    const bodies = await Promise.all(Array.from({ length: burst }, () => fetch(url).then((r) => r.text())))
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await cache.close()
+    assert.deepEqual(bodies, Array(burst).fill('new'))
+    assert.equal(calls, 1)
+  })
+
   for (const config of CONFIGS) {
     it(`${config.name}: the hot set keeps ≥ 95 % of its hit ratio under a flood of 50,000 unique URLs`, async (t) => {
       const quiet = await hotSet(config, false)
