@@ -46,7 +46,8 @@ const INPUTS = '\u0001'
  * Host cannot invalidate another host's entries either.
  */
 export function refusalOf(req: IncomingMessage, options: GuardOptions): string | undefined {
-  const url = req.url ?? '/'
+  // The whole target: under a mount, Express strips its prefix from req.url, but not from originalUrl.
+  const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'
   // Absolute-form (RFC 9112 §3.2.2) or asterisk-form: the Host header and the target can disagree.
   if (url.charCodeAt(0) !== 47 /* / */) return 'request target not in origin-form'
   const host = req.headers.host
