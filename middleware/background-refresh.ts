@@ -5,10 +5,19 @@ import http, { type IncomingMessage } from 'node:http'
  * stale-while-revalidate's refresh: the stale entry has been served, and the
  * route must run again to replace it. In middleware there is no handle on the
  * route outside a request, so the refresh is a real request to this same
- * server, marked with a token that only this process knows: the middleware
- * lets it through to the route and stores what comes back. One refresh per
- * key at a time. Servers behind TLS are not refreshed this way (the next
- * request after the stale window revalidates instead).
+ * server, marked with a header: the middleware lets it through to the route
+ * and stores what comes back. One refresh per key at a time in a process.
+ * Servers behind TLS are not refreshed this way (the next request after the
+ * stale window revalidates instead).
+ *
+ * Under node:cluster, or several processes behind one port, the refresh may
+ * land on another worker, which cannot know this process's token. So any
+ * request carrying the header is a refresh, whoever sent it: it goes to the
+ * origin, is never answered from the cache nor waits on another request's
+ * fetch, and so can never fire a refresh of its own. A client that sends it
+ * gets what `Cache-Control: no-cache` would give it, without waiting on a
+ * concurrent fetch of the same URL (README "Security"). The value, random per
+ * process, only tells in logs which process sent it.
  */
 export const REFRESH_HEADER = 'x-spillway-refresh'
 export const REFRESH_TOKEN = randomBytes(16).toString('hex')
@@ -16,7 +25,7 @@ export const REFRESH_TOKEN = randomBytes(16).toString('hex')
 const running = new Set<string>()
 
 export function isRefresh(req: IncomingMessage): boolean {
-  return req.headers[REFRESH_HEADER] === REFRESH_TOKEN
+  return req.headers[REFRESH_HEADER] !== undefined
 }
 
 export function refreshInBackground(req: IncomingMessage, key: string, onError: (err: unknown) => void): void {

@@ -19,6 +19,8 @@ import { decodeEntry, evaluate, flightKey, lookupEntry, PREFIX, policyClass, pol
 import { Invalidation } from './invalidation.js'
 import { setHeaderAtHead } from './status-at-head.js'
 import { revalidateOrFallBack, type StaleEntryContext } from './stale-entry.js'
+import { forwardedInputs, refusalOf } from './request-guard.js'
+import { reportOpenFailure } from './open-failure.js'
 
 const debug = createDebug('spillway:http')
 
@@ -81,13 +83,14 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
   const ownsStore = opts.store === undefined
   let store: Store | undefined = opts.store
   const opening = store === undefined ? openStore({ ...opts, dir: opts.dir! }) : Promise.resolve(store)
-  opening.then((s) => { store = s }, (err) => debug('store failed to open, every request passes through: %s', err))
+  let openFailure: string | undefined
+  opening.then((s) => { store = s }, (err) => { openFailure = reportOpenFailure(err, opts.dir) })
   const events = new EventEmitter()
   const coalescer = new Coalescer(events)
   const stats: HttpCacheStats = { hits: 0, misses: 0, stale: 0, bypasses: 0, coalesced: 0, stored: 0, storedBytes: 0, errors: 0, bufferedBytes: 0 }
   const buffered = { bytes: 0 }
   const keyOf: (req: CacheRequest) => string = opts.key ?? ((req) => defaultKey(req, opts))
-  const requestSuffix = internals.requestSuffix ?? (() => '')
+  const requestSuffix = internals.requestSuffix ?? ((req: IncomingMessage) => forwardedInputs(req, opts))
   const invalidation = new Invalidation(keyOf, coalescer, events)
   const decoded = new DecodedEntries<Decoded>((bytes) => decodeEntry(bytes, (o) => Policy.fromObject(o), !opts.private))
   const policyFor = (req: IncomingMessage, key: string) => (status: number, headers: CachePolicy.Headers) => new Policy(policyRequest(req, key), { status, headers },
@@ -106,7 +109,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
 
   function serve(req: IncomingMessage, res: ServerResponse, entry: Decoded, headers: Record<string, string | string[]>, status: CacheStatus): void {
     headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, status)
-    serveCached(req, res, entry.head.status, headers, entry.body)
+    serveCached(req, res, entry.head, headers, entry.body)
   }
 
   /**
@@ -159,7 +162,12 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
     const method = req.method ?? 'GET'
     if (s === undefined) {
       stats.bypasses++
-      return forward(res, next, { fwd: 'bypass', detail: 'store not ready' })
+      return forward(res, next, { fwd: 'bypass', detail: openFailure ?? 'store not ready' })
+    }
+    const refused = refusalOf(req, opts)
+    if (refused !== undefined) {
+      stats.bypasses++
+      return forward(res, next, { fwd: 'bypass', detail: refused })
     }
     if (UNSAFE.has(method)) {
       invalidation.afterUnsafe(s, req, res).catch((err) => debug('invalidation failed: %s', err))
@@ -200,6 +208,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
       res.end()
       return
     }
+    opts.admissionPolicy.sawMiss(key.base)
     const toOrigin = () => forwardToOrigin(s, req, res, next, key, refresh, found, stale, revalidationHeaders)
     const waitingOn = refresh ? undefined : coalescer.waitFor(flightKey(key), opts.lockTimeoutMs)
     if (waitingOn === undefined) return toOrigin()

@@ -1,8 +1,21 @@
-import { checkBoolean, checkFunction, checkInteger, checkLimit } from '../src/option-checks.js'
-import type { Store, StoreOptions } from '../src/index.js'
+import { checkBoolean, checkFunction, checkInteger, checkLimit, checkOneOf } from '../src/option-checks.js'
+import type { Admission, Store, StoreOptions } from '../src/index.js'
 import type { CacheRequest, KeyOptions } from './cache-key.js'
+import { SecondHit } from './second-hit.js'
 
 export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions, 'dir'>> {
+  /**
+   * Which responses are stored. 'second-hit' stores a URL's response only
+   * from its second miss on (sightings age by half every `admissionWindow`
+   * misses), as nginx's
+   * `proxy_cache_min_uses 2` does, so a flood of unique URLs stores nothing
+   * and cannot push the hot set out of either tier (README "Security"); it
+   * costs one more origin call per URL. 'always' stores the first. Applied
+   * here, not by the store: a store the middleware opens admits everything
+   * it is given, so each stored response reaches disk at once.
+   * @default 'second-hit'
+   */
+  admission?: Admission
   /** A directory to open a store in. Give this or `store`. */
   dir?: string
   /** An open store to use (it is not closed by the middleware). */
@@ -54,11 +67,31 @@ export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions,
   lockTimeoutMs?: number
   /** Name this cache gives itself in Cache-Status. @default 'spillway' */
   cacheStatusName?: string
+  /**
+   * Requests carrying headers that proxies and frameworks use to say where a
+   * request came from (X-Forwarded-Host, -Proto, -Port, -Prefix, -Scheme,
+   * -Ssl, Forwarded): 'key' stores their values in the key, as if the
+   * response had said Vary on them; 'bypass' passes such requests through
+   * unstored; 'ignore' leaves them out of the key, which is safe only where
+   * a proxy in front overwrites every one of them. See README "Security".
+   * @default 'key'
+   */
+  forwardedHeaders?: 'key' | 'bypass' | 'ignore'
+  /**
+   * Whether the app believes forwarded headers from the peer at `address`:
+   * the answer is part of the key of a request that carries them. @default
+   * Express's compiled `trust proxy` setting where the app has one, else
+   * `() => false`
+   */
+  trustProxy?: (address: string, hop: number) => boolean
 }
 
 export type ResolvedHttpCacheOptions = Required<Pick<HttpCacheOptions,
   'ttl' | 'overrideCacheControl' | 'heuristic' | 'methods' | 'maxEntryBytes' | 'private' | 'allowAuthorization' |
-  'allowCookies' | 'allowSetCookie' | 'tagHeader' | 'lockTimeoutMs' | 'cacheStatusName' | 'ttlByStatus' | 'staleRetentionMs' | 'useStaleOnError' | 'originTimeoutMs'>> & HttpCacheOptions
+  'allowCookies' | 'allowSetCookie' | 'tagHeader' | 'lockTimeoutMs' | 'cacheStatusName' | 'ttlByStatus' | 'staleRetentionMs' | 'useStaleOnError' | 'originTimeoutMs' | 'forwardedHeaders'>> & {
+    /** The HTTP admission: told of each request the cache could not answer, asked before a response is stored. */
+    admissionPolicy: { sawMiss(key: string): void; admits(key: string): boolean }
+  } & HttpCacheOptions
 
 const THING = 'httpCache'
 
@@ -92,5 +125,17 @@ export function resolveHttpCacheOptions(options: HttpCacheOptions): ResolvedHttp
     useStaleOnError: checkInteger(THING, 'useStaleOnError', options.useStaleOnError ?? 0, 0, 2 ** 31),
     staleRetentionMs: checkInteger(THING, 'staleRetentionMs', options.staleRetentionMs ?? 3_600_000, 0, 2 ** 31),
     cacheStatusName: options.cacheStatusName ?? 'spillway',
+    // The store the middleware opens admits all it is given: the HTTP layer has decided already.
+    admission: 'always',
+    admissionPolicy: admissionOf(checkOneOf<Admission>(THING, 'admission', options.admission ?? 'second-hit', ['always', 'second-hit']),
+      checkInteger(THING, 'admissionWindow', options.admissionWindow ?? 100_000, 16, 1 << 30)),
+    forwardedHeaders: checkOneOf(THING, 'forwardedHeaders', options.forwardedHeaders ?? 'key', ['key', 'bypass', 'ignore']),
+    trustProxy: options.trustProxy === undefined ? undefined : checkFunction(THING, 'trustProxy', options.trustProxy),
   }
+}
+
+const ADMIT_ALL = { sawMiss: () => {}, admits: () => true }
+
+function admissionOf(admission: Admission, window: number): ResolvedHttpCacheOptions['admissionPolicy'] {
+  return admission === 'always' ? ADMIT_ALL : new SecondHit(window)
 }

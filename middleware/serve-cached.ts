@@ -1,17 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ifNoneMatchHolds } from './validators.js'
+import { restoreOriginDirectives, type HeadWithOrigin } from './origin-directives.js'
 
 /**
  * Answers a request from a cached response: 304 for a conditional request the
  * entry satisfies (RFC 9110 §13), 206 or 416 for a Range request on a full
  * 200 body (§14), headers only for HEAD, the whole entry otherwise.
  */
-export function serveCached(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: Buffer): void {
+export function serveCached(req: IncomingMessage, res: ServerResponse, head: HeadWithOrigin, headers: Record<string, string | string[]>, body: Buffer): void {
+  const status = head.status
+  restoreOriginDirectives(headers, head)
+  const notModified_ = notModified(req, status, headers)
   for (const name in headers) {
-    if (name !== 'content-length' && name !== 'transfer-encoding') res.setHeader(name, headers[name])
+    if (name === 'content-length' || name === 'transfer-encoding' || (notModified_ && NOT_IN_304.has(name))) continue
+    // Headers set earlier in the stack for this request (X-Request-Id, say) win over the stored
+    // ones, except those that describe the stored representation or its caching.
+    if (!STORED_WINS.has(name) && res.hasHeader(name)) continue
+    res.setHeader(name, headers[name])
   }
-  if (notModified(req, status, headers)) {
-    for (const name of ['content-length', 'content-type', 'content-encoding', 'content-range']) res.removeHeader(name)
+  if (notModified_) {
     res.statusCode = 304
     res.end()
     return
@@ -41,6 +48,17 @@ export function serveCached(req: IncomingMessage, res: ServerResponse, status: n
   res.setHeader('content-length', String(part.byteLength))
   res.end(req.method === 'HEAD' ? undefined : part)
 }
+
+/** Representation metadata a 304 leaves out (RFC 9110 §15.4.5): not set, rather than removed, so nothing set earlier is lost. */
+const NOT_IN_304 = new Set(['content-type', 'content-encoding', 'content-range'])
+
+/**
+ * Fields that belong to the stored response itself (RFC 9110 §8 representation
+ * metadata, RFC 9111 caching fields, and this cache's Cache-Status): served as
+ * stored even when something earlier in the stack set them.
+ */
+const STORED_WINS = new Set(['content-type', 'content-encoding', 'content-language', 'content-location', 'content-range',
+  'content-disposition', 'etag', 'last-modified', 'cache-control', 'expires', 'age', 'date', 'vary', 'cache-status', 'accept-ranges'])
 
 function notModified(req: IncomingMessage, status: number, headers: Record<string, string | string[]>): boolean {
   if (status !== 200 || (req.method !== 'GET' && req.method !== 'HEAD')) return false

@@ -3,6 +3,7 @@ import type CachePolicy from 'http-cache-semantics'
 import type { CachedHead } from './cached-response.js'
 import type { ResolvedHttpCacheOptions } from './options.js'
 import type { TeedResponse } from './response-tee.js'
+import { originDirectives, type HeadWithOrigin } from './origin-directives.js'
 import { varyFields } from './vary.js'
 
 /** What to store for a response, or why not. */
@@ -17,7 +18,7 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-aut
  * unless allowed, not `Vary: *`. The entry is kept `staleRetentionMs` past
  * its freshness, for max-stale and the stale-* directives.
  */
-export function decideToStore(teed: TeedResponse, res: ServerResponse, _key: string, opts: ResolvedHttpCacheOptions, now: number,
+export function decideToStore(teed: TeedResponse, res: ServerResponse, key: string, opts: ResolvedHttpCacheOptions, now: number,
   policyFor: (status: number, headers: CachePolicy.Headers) => CachePolicy): StoringDecision {
   if (teed.outcome !== 'finished') return { notStored: 'aborted' }
   if (teed.body === undefined) return { notStored: 'over maxEntryBytes' }
@@ -26,11 +27,16 @@ export function decideToStore(teed: TeedResponse, res: ServerResponse, _key: str
   if (headers['set-cookie'] !== undefined && !opts.allowSetCookie) return { notStored: 'Set-Cookie' }
   const fields = varyFields(single(headers.vary))
   if (fields === '*') return { notStored: 'Vary: *' }
-  const policy = policyFor(teed.status, withDefaultTtl(headers, opts.ttlByStatus[teed.status] ?? opts.ttl, opts.overrideCacheControl) as CachePolicy.Headers)
+  const decided = withDefaultTtl(headers, opts.ttlByStatus[teed.status] ?? opts.ttl, opts.overrideCacheControl)
+  const policy = policyFor(teed.status, decided as CachePolicy.Headers)
   if (!policy.storable()) return { notStored: `not storable per RFC 9111 (status ${teed.status}, cache-control ${single(headers['cache-control'])})` }
   if (policy.timeToLive() <= 0) return { notStored: 'no freshness' }
+  if (!opts.admissionPolicy.admits(key)) return { notStored: 'first miss (admission second-hit)' }
+  const head: HeadWithOrigin = { v: 1, status: teed.status, headers, policy: policy.toObject(), storedAt: now }
+  const origin = originDirectives(headers, decided)
+  if (origin !== undefined) head.origin = origin
   return {
-    head: { v: 1, status: teed.status, headers, policy: policy.toObject(), storedAt: now },
+    head,
     varyFields: fields,
     ttl: policy.timeToLive() + opts.staleRetentionMs,
     tags: [...tagsOf(headers, opts.tagHeader), ...localTags(res)],

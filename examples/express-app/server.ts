@@ -3,8 +3,9 @@
  * stand-in for a database or a remote API), with spillway caching it in
  * .cache/express-app inside the project (gitignored).
  *
- * It starts the app on a free port, makes a few requests itself to show a
- * miss, a hit, and a hit served after a restart of the app, then keeps
+ * It starts the app on a free port, makes a few requests itself to show two
+ * misses (a URL is stored on its second miss: admission 'second-hit'), a
+ * hit, and a hit served after a restart of the app, then keeps
  * serving so you can try it (Ctrl-C to stop). With --demo-only it exits
  * after the demonstration.
  */
@@ -61,13 +62,14 @@ const port = (app.server.address() as AddressInfo).port
 console.log(`spillway express demo, cache in ${dir}`)
 console.log(`GET /products (origin takes ${ORIGIN_DELAY_MS} ms):`)
 console.log(`  1st: ${await timedGet(`${app.url}/products`)}`)
-console.log(`  2nd: ${await timedGet(`${app.url}/products`)}`)
+console.log(`  2nd: ${await timedGet(`${app.url}/products`)}   <- stored: the URL's second miss`)
+console.log(`  3rd: ${await timedGet(`${app.url}/products`)}`)
 app.server.closeAllConnections()
 await new Promise((resolve) => app.server.close(resolve))
 await app.cache.close()
 console.log('app restarted:')
 app = await start(port)
-console.log(`  3rd: ${await timedGet(`${app.url}/products`)}   <- served from disk after the restart`)
+console.log(`  4th: ${await timedGet(`${app.url}/products`)}   <- served from disk after the restart`)
 
 if (process.argv.includes('--demo-only')) {
   app.server.closeAllConnections()

@@ -32,7 +32,9 @@ export interface TestApp {
 
 export async function startApp(routes: Record<string, Route>, options: Partial<HttpCacheOptions> = {},
   framework: Framework = 'express5', beforeCache: Array<(req: IncomingMessage, res: ServerResponse, next: () => void) => void> = []): Promise<TestApp> {
-  const cache = httpCache({ dir: options.store === undefined ? tempDir('http') : undefined, ...options })
+  // Admission 'always': these suites test what a stored response does, from the first miss on
+  // (test/http/flooding.test.ts covers the default, 'second-hit').
+  const cache = httpCache({ dir: options.store === undefined ? tempDir('http') : undefined, admission: 'always', ...options })
   const calls = new Map<string, number>()
   const origin = (req: IncomingMessage, res: ServerResponse, next: () => void) => {
     const path = (req.url ?? '/').split('?')[0]
