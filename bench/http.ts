@@ -11,7 +11,8 @@
  * keep-alive connections, one request in flight on each, GET of one route
  * whose 2036-byte JSON body the origin builds and then sends 20 ms later.
  * Before measuring, two sequential requests check the body and fill the
- * cache (so a cache sees exactly one origin call, not one per connection),
+ * cache (spillway stores a URL on its second miss by default, apicache on its
+ * first: at most two origin calls, never one per connection),
  * then a warm-up run. The server measures its own CPU (process.cpuUsage(),
  * every thread of the process) between the `start` and `stop` messages that
  * bracket the measured run, and counts the requests it received and the
