@@ -18,6 +18,8 @@ export type SpillwayErrorCode =
   | 'ERR_DISK_FULL'
   | 'ERR_LOCKED'
   | 'ERR_STORE_CLOSED'
+  /** Background work (a flush, a compaction, an eviction) failed with an error that carried no code of its own; see `.cause`. */
+  | 'ERR_BACKGROUND_FAILED'
 
 export class SpillwayError extends Error {
   readonly code: SpillwayErrorCode

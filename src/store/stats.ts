@@ -28,6 +28,11 @@ export interface StoreStats {
   eviction: { journals: number; reinserted: number; evicted: number }
   /** Damaged stretches recovery or reads have reported. */
   corruptions: number
+  /**
+   * Failures of background work (see StoreOptions.onError): 'interval'
+   * flushes, and evictions or compactions; lastCode is the newest one's code.
+   */
+  errors: { flush: number; maintenance: number; lastCode: string | undefined }
 }
 
 /** The counters a store keeps as it works, and the snapshot `stats()` gives out. */
@@ -40,6 +45,8 @@ export class StoreCounters {
   admissionSkips = 0
   corruptions = 0
   maintenanceFailures = 0
+  flushFailures = 0
+  lastErrorCode: string | undefined
   #compactionRuns = 0
   #compactedJournals = 0
   #moved = 0
@@ -77,6 +84,7 @@ export class StoreCounters {
       compaction: { runs: this.#compactionRuns, journals: this.#compactedJournals, moved: this.#moved, failures: this.maintenanceFailures },
       eviction: { journals: this.#evictedJournals, reinserted: this.#reinserted, evicted: this.#evicted },
       corruptions: this.corruptions,
+      errors: { flush: this.flushFailures, maintenance: this.maintenanceFailures, lastCode: this.lastErrorCode },
     }
   }
 }

@@ -1,4 +1,4 @@
-import { SpillwayError } from '../errors.js'
+import { isSystemError, SpillwayError } from '../errors.js'
 import type { CorruptionReport } from '../journal/corruption.js'
 import { FLAG_PURGE, FLAG_TOMBSTONE } from '../journal/format.js'
 import { JournalDir } from '../journal/journal-dir.js'
@@ -11,7 +11,7 @@ import { DiskTier, EncodedKey } from './disk-tier.js'
 import { Doorkeeper } from './doorkeeper.js'
 import { DurabilityPolicy } from './durability.js'
 import { HeapTier } from './heap-tier.js'
-import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from './options.js'
+import { resolveStoreOptions, type BackgroundError, type BackgroundOperation, type ResolvedStoreOptions, type StoreOptions } from './options.js'
 import { StoreCounters, type StoreStats } from './stats.js'
 import { decodeValue, encodeTags, encodeValue } from './stored-value.js'
 import { TagIndex } from './tag-index.js'
@@ -57,7 +57,8 @@ export class Store {
     this.#counters = counters
     this.#heap = new HeapTier(options.maxHeapBytes)
     this.#doorkeeper = options.admission === 'second-hit' ? new Doorkeeper(options.admissionWindow) : undefined
-    this.#durability = new DurabilityPolicy(options.durability, options.syncIntervalMs, disk.journals)
+    this.#durability = new DurabilityPolicy(options.durability, options.syncIntervalMs, disk.journals,
+      (err) => this.#reportBackground(err, 'flush'))
     this.#activeJournal = disk.journals.activeJournalId()
   }
 
@@ -230,7 +231,11 @@ export class Store {
     }
   }
 
-  /** Everything written so far is durable (msync) when this resolves. */
+  /**
+   * Everything written so far is durable (msync) when this resolves. Rejects
+   * with the failure of a background flush (or compaction flush) that no
+   * flush() has reported yet: the bytes it covered may be lost.
+   */
   async flush(): Promise<void> {
     this.#checkOpen()
     await this.#durability.flush()
@@ -297,7 +302,20 @@ export class Store {
       if (!this.options.autoCompact) return
       const ids = compactionCandidates(this.#disk, this.options.compactionThreshold, this.options.compactionSweepThreshold)
       if (ids.length > 0) this.#counters.noteCompaction(await compact(this.#disk, ids, compactionSliceMs))
-    }).catch(() => this.#counters.maintenanceFailures++)
+    }).catch((err: unknown) => {
+      // A compaction's flush covers the caller's writes too: the next flush() must not claim them durable.
+      if (isSystemError(err) && (err.syscall === 'msync' || err.syscall === 'fdatasync')) this.#durability.noteFailure(err)
+      this.#reportBackground(err, 'maintenance')
+    })
+  }
+
+  /** Counts a failure of background work and hands it to onError, with a `.code` whatever it was. */
+  #reportBackground(err: unknown, operation: BackgroundOperation): void {
+    const error = withCode(err, operation)
+    if (operation === 'flush') this.#counters.flushFailures++
+    else this.#counters.maintenanceFailures++
+    this.#counters.lastErrorCode = error.code
+    this.options.onError?.(error, operation)
   }
 
   /** Runs `task` after every maintenance task queued before it. */
@@ -310,6 +328,11 @@ export class Store {
   #checkOpen(): void {
     if (this.#closed) throw new SpillwayError('ERR_STORE_CLOSED', `store ${this.options.dir} is closed`)
   }
+}
+
+function withCode(err: unknown, operation: BackgroundOperation): BackgroundError {
+  if (err instanceof Error && typeof (err as BackgroundError).code === 'string') return err as BackgroundError
+  return new SpillwayError('ERR_BACKGROUND_FAILED', `background ${operation} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
 }
 
 function expiryOf(ttl: unknown, now: number): number {
