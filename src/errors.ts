@@ -15,6 +15,8 @@ export type SpillwayErrorCode =
   | 'ERR_JOURNAL_CORRUPT'
   | 'ERR_JOURNAL_CLOSED'
   | 'ERR_DIR_NOT_WRITABLE'
+  /** The store's `dir` exists and is not a directory. */
+  | 'ERR_NOT_A_DIRECTORY'
   | 'ERR_DISK_FULL'
   | 'ERR_LOCKED'
   | 'ERR_STORE_CLOSED'

@@ -1,6 +1,7 @@
 import { isSystemError, SpillwayError } from '../errors.js'
 import type { CorruptionReport } from '../journal/corruption.js'
-import { FLAG_PURGE, FLAG_TOMBSTONE } from '../journal/format.js'
+import { alignRecord, FLAG_PURGE, FLAG_TOMBSTONE, HEADER_BYTES } from '../journal/format.js'
+import { recordLength } from '../journal/record.js'
 import { JournalDir } from '../journal/journal-dir.js'
 import { valueBytes } from '../input-bytes.js'
 import { backend as defaultBackend, mappingFor } from '../native.js'
@@ -13,7 +14,7 @@ import { DurabilityPolicy } from './durability.js'
 import { HeapTier } from './heap-tier.js'
 import { resolveStoreOptions, type BackgroundError, type BackgroundOperation, type ResolvedStoreOptions, type StoreOptions } from './options.js'
 import { StoreCounters, type StoreStats } from './stats.js'
-import { decodeValue, encodeTags, encodeValue } from './stored-value.js'
+import { decodeValue, encodeTags, encodeValue, MAX_TAG_BLOCK_BYTES } from './stored-value.js'
 import { TagIndex } from './tag-index.js'
 
 export interface SetOptions {
@@ -49,6 +50,7 @@ export class Store {
   #counters: StoreCounters
   #activeJournal: number | undefined
   #closed = false
+  #closing: Promise<void> | undefined
 
   private constructor(options: ResolvedStoreOptions, disk: DiskTier, lock: DirectoryLock, counters: StoreCounters) {
     this.options = options
@@ -138,10 +140,18 @@ export class Store {
     this.#checkOpen()
     const k = this.#key.encode(key)
     const bytes = valueBytes(value)
+    if (options === null || typeof options !== 'object') {
+      throw new SpillwayError('ERR_VALUE_INVALID', `set options must be an object; got ${options === null ? 'null' : typeof options}`)
+    }
     const now = this.options.now()
     const expiresAt = expiryOf(options.ttl, now)
     // Checked before anything changes, even for a write that will stay in the heap tier.
-    const tagBlock = options.tags === undefined || options.tags.length === 0 ? undefined : encodeTags(options.tags)
+    const tagBlock = options.tags === undefined ? undefined : encodeTags(options.tags)
+    const compressFrom = this.options.compression ? this.options.compressThreshold : Infinity
+    // A value that can never reach disk is refused now, not on the sighting that would admit it.
+    let encoded = fitsJournal(k.length, storedBytes(bytes.byteLength, tagBlock), this.options.journalBytes)
+      ? undefined : encodeValue(bytes, tagBlock, compressFrom)
+    if (encoded !== undefined) checkFitsJournal(k.length, bytes.byteLength, encoded.bytes.byteLength, this.options.journalBytes)
     let slot = this.#disk.find(k, now, false)
     if (slot < 0 && this.#doorkeeper !== undefined && !this.#doorkeeper.admit(k.hash)) {
       // First sighting: the heap tier only. (A key already on disk is always rewritten there,
@@ -152,7 +162,7 @@ export class Store {
       return
     }
     // Encoded (and compressed) only once the value is known to reach disk.
-    const encoded = encodeValue(bytes, tagBlock, this.options.compression ? this.options.compressThreshold : Infinity)
+    encoded ??= encodeValue(bytes, tagBlock, compressFrom)
     slot = this.#disk.write(k, slot, encoded.flags, encoded.bytes, expiresAt, bytes.byteLength)
     this.#counters.diskWrites++
     // Write-around: a value enters the heap tier on its second read, as one read from disk does, so a
@@ -192,6 +202,10 @@ export class Store {
   async purgeTag(tag: string): Promise<number> {
     this.#checkOpen()
     if (typeof tag !== 'string' || tag.length === 0) throw new SpillwayError('ERR_VALUE_INVALID', 'tag must be a non-empty string')
+    const tagBytes = Buffer.byteLength(tag, 'utf8')
+    if (tagBytes > MAX_TAG_BLOCK_BYTES) {
+      throw new SpillwayError('ERR_VALUE_TOO_LARGE', `tag of ${tagBytes} bytes: no entry can carry it (tags take at most ${MAX_TAG_BLOCK_BYTES} bytes)`)
+    }
     const now = this.options.now()
     let purged = 0
     for (const key of this.#tags.keysWith(tag)) {
@@ -257,8 +271,13 @@ export class Store {
   }
 
   /** Flushes (unless durability is 'none'), closes the journals and unlocks the directory. */
-  async close(): Promise<void> {
-    if (this.#closed) return
+  close(): Promise<void> {
+    // A second call waits for the first: the directory is unlocked only when both resolve.
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true
     this.#heap.clear()
     this.#durability.close()
@@ -333,6 +352,26 @@ export class Store {
 function withCode(err: unknown, operation: BackgroundOperation): BackgroundError {
   if (err instanceof Error && typeof (err as BackgroundError).code === 'string') return err as BackgroundError
   return new SpillwayError('ERR_BACKGROUND_FAILED', `background ${operation} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+}
+
+/** Bytes of a record's value: the tag block and its length word, then the payload. */
+function storedBytes(payloadBytes: number, tagBlock: Uint8Array | undefined): number {
+  return tagBlock === undefined ? payloadBytes : 2 + tagBlock.byteLength + payloadBytes
+}
+
+function fitsJournal(keyBytes: number, valueBytes: number, journalBytes: number): boolean {
+  return alignRecord(recordLength(keyBytes, valueBytes)) <= journalBytes - HEADER_BYTES
+}
+
+/** Throws ERR_KEY_TOO_LARGE or ERR_VALUE_TOO_LARGE for a record no journal of this size can hold. */
+function checkFitsJournal(keyBytes: number, callerBytes: number, stored: number, journalBytes: number): void {
+  if (!fitsJournal(keyBytes, 0, journalBytes)) {
+    throw new SpillwayError('ERR_KEY_TOO_LARGE', `key of ${keyBytes} bytes does not fit in a ${journalBytes}-byte journal with its record header`)
+  }
+  if (!fitsJournal(keyBytes, stored, journalBytes)) {
+    throw new SpillwayError('ERR_VALUE_TOO_LARGE',
+      `value of ${callerBytes} bytes (${stored} as stored) does not fit with its key of ${keyBytes} bytes in a ${journalBytes}-byte journal`)
+  }
 }
 
 function expiryOf(ttl: unknown, now: number): number {
