@@ -12,6 +12,7 @@ import { DiskTier, EncodedKey } from './disk-tier.js'
 import { Doorkeeper } from './doorkeeper.js'
 import { DurabilityPolicy } from './durability.js'
 import { HeapTier } from './heap-tier.js'
+import { KeySnapshot } from './key-snapshot.js'
 import { resolveStoreOptions, type BackgroundError, type BackgroundOperation, type ResolvedStoreOptions, type StoreOptions } from './options.js'
 import { StoreCounters, type StoreStats } from './stats.js'
 import { decodeValue, encodeTags, encodeValue, MAX_TAG_BLOCK_BYTES } from './stored-value.js'
@@ -228,20 +229,37 @@ export class Store {
     return purged
   }
 
-  /** Every key holding an unexpired value, disk tier first, then those only in the heap tier. */
+  /**
+   * Every key holding an unexpired value, disk tier first, then those only in
+   * the heap tier. The keys held when the iteration begins are its
+   * candidates; each is yielded when its turn comes if it still holds an
+   * unexpired value then. So a key live for the whole iteration is yielded
+   * exactly once, whatever compactions and evictions run meanwhile; a key
+   * deleted or expired before its turn is not yielded, and a key first set
+   * during the iteration may not be. Rejects with ERR_STORE_CLOSED if the
+   * store closes before the iteration ends.
+   */
   async *keys(): AsyncIterableIterator<string> {
     this.#checkOpen()
     const now = this.options.now()
     const { keydir, journals } = this.#disk
-    const where: number[] = []
-    keydir.forEach((slot) => where.push(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot)))
-    for (let i = 0; i < where.length; i += 3) {
-      const record = journals.readAt(where[i], where[i + 1], where[i + 2])
-      if (record !== undefined && (record.expiresAt === 0 || record.expiresAt > now)) yield Buffer.from(record.key).toString('utf8')
-    }
-    for (const key of [...this.#heap.keys()]) {
+    const snapshot = new KeySnapshot()
+    keydir.forEach((slot) => snapshot.add(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot)))
+    const heapOnly: string[] = []
+    for (const key of this.#heap.keys()) {
       const entry = this.#heap.peek(key)
-      if (entry?.heapOnly === true && (entry.expiresAt === 0 || entry.expiresAt > now)) yield key
+      if (entry?.heapOnly === true && (entry.expiresAt === 0 || entry.expiresAt > now)) heapOnly.push(key)
+    }
+    // A journal a compaction or an eviction is about to delete: read the names of its candidates while they can be.
+    const stop = this.#disk.onBeforeRemove((journalId) => snapshot.resolveJournal(journalId, journals))
+    try {
+      for (let i = 0; i < snapshot.size; i++) {
+        const key = snapshot.keyAt(i, journals)
+        if (key !== undefined && this.has(key)) yield key
+      }
+      for (const key of heapOnly) if (this.has(key)) yield key
+    } finally {
+      stop()
     }
   }
 
