@@ -13,6 +13,7 @@ import { Doorkeeper } from './doorkeeper.js'
 import { DurabilityPolicy } from './durability.js'
 import { HeapTier } from './heap-tier.js'
 import { KeySnapshot } from './key-snapshot.js'
+import { RecoveryPoint } from './recovery-point.js'
 import { resolveStoreOptions, type BackgroundError, type BackgroundOperation, type ResolvedStoreOptions, type StoreOptions } from './options.js'
 import { StoreCounters, type StoreStats } from './stats.js'
 import { decodeValue, encodeTags, encodeValue, MAX_TAG_BLOCK_BYTES } from './stored-value.js'
@@ -69,8 +70,11 @@ export class Store {
   static async open(options: StoreOptions): Promise<Store> {
     const resolved = resolveStoreOptions(options)
     const counters = new StoreCounters()
+    // Salvage trades consistency for data by definition (FORMAT.md §Recovery); the other modes keep a recovery point.
+    let recoveryPoint = resolved.recovery === 'salvage' ? undefined : new RecoveryPoint()
     const onCorruption = (report: CorruptionReport) => {
       counters.corruptions++
+      recoveryPoint?.note(report)
       resolved.onCorruption?.(report)
     }
     const lock = DirectoryLock.acquire(mappingFor(resolved.backend ?? defaultBackend()), resolved.dir)
@@ -83,6 +87,9 @@ export class Store {
       const disk = new DiskTier(journals)
       const store = new Store(resolved, disk, lock, counters)
       disk.rebuild(store.#tags, resolved.now())
+      recoveryPoint?.forgetAfter(disk, store.#tags)
+      // Reports after the open (a read, a sidecar build) do not move the recovery point.
+      recoveryPoint = undefined
       return store
     } catch (err) {
       journals?.close()
