@@ -2,6 +2,14 @@ import type { JournalDir } from '../journal/journal-dir.js'
 import type { Durability } from './options.js'
 
 /**
+ * A test seam, not API: `started` is called as each flush begins (its result
+ * is handed back to `completed` when that flush has succeeded), so a crash
+ * test can learn which writes a finished flush covered, by event rather than
+ * by timing. A flush covers every append made before it began.
+ */
+export const durabilityProbe: { started?: () => unknown; completed?: (token: unknown) => void } = {}
+
+/**
  * When appends become durable. 'always' resolves a write only after an
  * msync that covers it; writes that arrive while one msync runs share the
  * next (group commit), so a burst costs two flushes, not one each.
@@ -58,7 +66,9 @@ export class DurabilityPolicy {
       this.#dirty = false
       this.#lastFlush = performance.now()
       try {
+        const token = durabilityProbe.started?.()
         this.#journals.sync()
+        durabilityProbe.completed?.(token)
       } catch (err) {
         // The write that triggered it is appended; the flush covered others' bytes too.
         this.#backgroundFailed(err)
@@ -117,7 +127,10 @@ export class DurabilityPolicy {
   #start(): Promise<void> {
     this.#dirty = false
     this.#lastFlush = performance.now()
-    const run = this.#journals.syncAsync().finally(() => {
+    const token = durabilityProbe.started?.()
+    const run = this.#journals.syncAsync().then(() => {
+      durabilityProbe.completed?.(token)
+    }).finally(() => {
       if (this.#running === run) this.#running = undefined
     })
     this.#running = run
