@@ -61,3 +61,9 @@ export function translateWriteError(err: unknown, what: string): unknown {
   }
   return err
 }
+
+/** `err` if it is an Error with a string `.code`; otherwise an ERR_BACKGROUND_FAILED wrapping it, naming `what` failed. */
+export function withErrorCode(err: unknown, what: string): Error & { code: string } {
+  if (err instanceof Error && typeof (err as SystemError).code === 'string') return err as Error & { code: string }
+  return new SpillwayError('ERR_BACKGROUND_FAILED', `${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+}

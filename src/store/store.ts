@@ -1,7 +1,6 @@
-import { isSystemError, SpillwayError } from '../errors.js'
+import { isSystemError, SpillwayError, withErrorCode } from '../errors.js'
 import type { CorruptionReport } from '../journal/corruption.js'
-import { alignRecord, FLAG_PURGE, FLAG_TOMBSTONE, HEADER_BYTES } from '../journal/format.js'
-import { recordLength } from '../journal/record.js'
+import { FLAG_PURGE, FLAG_TOMBSTONE } from '../journal/format.js'
 import { JournalDir } from '../journal/journal-dir.js'
 import { valueBytes } from '../input-bytes.js'
 import { backend as defaultBackend, mappingFor } from '../native.js'
@@ -14,10 +13,11 @@ import { DurabilityPolicy } from './durability.js'
 import { HeapTier } from './heap-tier.js'
 import { KeySnapshot } from './key-snapshot.js'
 import { RecoveryPoint } from './recovery-point.js'
-import { resolveStoreOptions, type BackgroundError, type BackgroundOperation, type ResolvedStoreOptions, type StoreOptions } from './options.js'
+import { resolveStoreOptions, type BackgroundOperation, type ResolvedStoreOptions, type StoreOptions } from './options.js'
 import { StoreCounters, type StoreStats } from './stats.js'
 import { decodeValue, encodeTags, encodeValue, MAX_TAG_BLOCK_BYTES } from './stored-value.js'
 import { TagIndex } from './tag-index.js'
+import { checkFitsJournal, expiryOf, fitsJournal, storedBytes } from './write-checks.js'
 
 export interface SetOptions {
   /** Milliseconds the entry stays readable. @default no expiry */
@@ -355,7 +355,7 @@ export class Store {
 
   /** Counts a failure of background work and hands it to onError, with a `.code` whatever it was. */
   #reportBackground(err: unknown, operation: BackgroundOperation): void {
-    const error = withCode(err, operation)
+    const error = withErrorCode(err, `background ${operation}`)
     if (operation === 'flush') this.#counters.flushFailures++
     else this.#counters.maintenanceFailures++
     this.#counters.lastErrorCode = error.code
@@ -372,39 +372,6 @@ export class Store {
   #checkOpen(): void {
     if (this.#closed) throw new SpillwayError('ERR_STORE_CLOSED', `store ${this.options.dir} is closed`)
   }
-}
-
-function withCode(err: unknown, operation: BackgroundOperation): BackgroundError {
-  if (err instanceof Error && typeof (err as BackgroundError).code === 'string') return err as BackgroundError
-  return new SpillwayError('ERR_BACKGROUND_FAILED', `background ${operation} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
-}
-
-/** Bytes of a record's value: the tag block and its length word, then the payload. */
-function storedBytes(payloadBytes: number, tagBlock: Uint8Array | undefined): number {
-  return tagBlock === undefined ? payloadBytes : 2 + tagBlock.byteLength + payloadBytes
-}
-
-function fitsJournal(keyBytes: number, valueBytes: number, journalBytes: number): boolean {
-  return alignRecord(recordLength(keyBytes, valueBytes)) <= journalBytes - HEADER_BYTES
-}
-
-/** Throws ERR_KEY_TOO_LARGE or ERR_VALUE_TOO_LARGE for a record no journal of this size can hold. */
-function checkFitsJournal(keyBytes: number, callerBytes: number, stored: number, journalBytes: number): void {
-  if (!fitsJournal(keyBytes, 0, journalBytes)) {
-    throw new SpillwayError('ERR_KEY_TOO_LARGE', `key of ${keyBytes} bytes does not fit in a ${journalBytes}-byte journal with its record header`)
-  }
-  if (!fitsJournal(keyBytes, stored, journalBytes)) {
-    throw new SpillwayError('ERR_VALUE_TOO_LARGE',
-      `value of ${callerBytes} bytes (${stored} as stored) does not fit with its key of ${keyBytes} bytes in a ${journalBytes}-byte journal`)
-  }
-}
-
-function expiryOf(ttl: unknown, now: number): number {
-  if (ttl === undefined) return 0
-  if (typeof ttl !== 'number' || !(ttl > 0) || !Number.isFinite(ttl)) {
-    throw new SpillwayError('ERR_VALUE_INVALID', `ttl must be a positive, finite number of milliseconds; got ${String(ttl)}`)
-  }
-  return now + ttl
 }
 
 /** Opens a store; see StoreOptions. */
