@@ -15,9 +15,13 @@ export type SpillwayErrorCode =
   | 'ERR_JOURNAL_CORRUPT'
   | 'ERR_JOURNAL_CLOSED'
   | 'ERR_DIR_NOT_WRITABLE'
+  /** The store's `dir` exists and is not a directory. */
+  | 'ERR_NOT_A_DIRECTORY'
   | 'ERR_DISK_FULL'
   | 'ERR_LOCKED'
   | 'ERR_STORE_CLOSED'
+  /** Background work (a flush, a compaction, an eviction) failed with an error that carried no code of its own; see `.cause`. */
+  | 'ERR_BACKGROUND_FAILED'
 
 export class SpillwayError extends Error {
   readonly code: SpillwayErrorCode
@@ -56,4 +60,10 @@ export function translateWriteError(err: unknown, what: string): unknown {
     return new SpillwayError('ERR_DIR_NOT_WRITABLE', `${what}: not writable (${(err as SystemError).code})`, { cause: err })
   }
   return err
+}
+
+/** `err` if it is an Error with a string `.code`; otherwise an ERR_BACKGROUND_FAILED wrapping it, naming `what` failed. */
+export function withErrorCode(err: unknown, what: string): Error & { code: string } {
+  if (err instanceof Error && typeof (err as SystemError).code === 'string') return err as Error & { code: string }
+  return new SpillwayError('ERR_BACKGROUND_FAILED', `${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
 }

@@ -8,6 +8,8 @@ export interface CompactionReport {
   moved: number
   /** Tombstones carried forward because older journals may still hold the records they cancel. */
   carried: number
+  /** Live records not moved because a write or delete replaced them while the compaction ran. */
+  superseded: number
   /** Disk bytes given back: the compacted journals, less what was re-appended. */
   reclaimedBytes: number
 }
@@ -26,7 +28,7 @@ export function compactionCandidates(disk: DiskTier, start: number, sweep: numbe
  * slices of `sliceMs`, yielding between them, so requests never wait long.
  */
 export async function compact(disk: DiskTier, ids: number[], sliceMs: number): Promise<CompactionReport> {
-  const report: CompactionReport = { journals: [], moved: 0, carried: 0, reclaimedBytes: 0 }
+  const report: CompactionReport = { journals: [], moved: 0, carried: 0, superseded: 0, reclaimedBytes: 0 }
   for (const id of ids) {
     const capacity = disk.journals.journal(id)?.capacity
     if (capacity === undefined) continue
@@ -36,6 +38,7 @@ export async function compact(disk: DiskTier, ids: number[], sliceMs: number): P
     report.journals.push(id)
     report.moved += drained.moved
     report.carried += drained.carried
+    report.superseded += drained.superseded
     report.reclaimedBytes += capacity - drained.written
   }
   return report

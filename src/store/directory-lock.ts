@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { SpillwayError, translateWriteError } from '../errors.js'
+import { isSystemError, SpillwayError, translateWriteError } from '../errors.js'
 import type { MappingApi } from '../native.js'
 
 /**
@@ -23,6 +23,9 @@ export class DirectoryLock {
       fs.mkdirSync(dir, { recursive: true })
       fd = fs.openSync(path.join(dir, 'LOCK'), 'a+')
     } catch (err) {
+      if (isSystemError(err, 'EEXIST') || isSystemError(err, 'ENOTDIR')) {
+        throw new SpillwayError('ERR_NOT_A_DIRECTORY', `store directory ${dir}: a file that is not a directory is in the way`, { file: dir, cause: err })
+      }
       throw translateWriteError(err, `store directory ${dir}`)
     }
     if (!api.lock(fd, 'exclusive')) {

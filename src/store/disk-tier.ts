@@ -60,6 +60,7 @@ export class DiskTier {
   readonly usage = new JournalUsage()
   /** The record the last successful `find` confirmed. Its views are valid until the next disk read. */
   record: StoredRecord | undefined
+  #beforeRemove = new Set<(journalId: number) => void>()
 
   constructor(journals: JournalDir) {
     this.journals = journals
@@ -150,6 +151,21 @@ export class DiskTier {
     keydir.update(slot, at.journalId, at.offset, at.length, record.expiresAt)
     if (wasHit && keepHit) keydir.markHit(slot)
     return at.length
+  }
+
+  /**
+   * Calls `listener` with a journal's id just before the journal is removed,
+   * while its records can still be read; returns the function that stops it.
+   */
+  onBeforeRemove(listener: (journalId: number) => void): () => void {
+    this.#beforeRemove.add(listener)
+    return () => this.#beforeRemove.delete(listener)
+  }
+
+  /** Deletes a drained journal; see JournalDir.removeJournal. */
+  removeJournal(journalId: number): Promise<void> {
+    for (const listener of this.#beforeRemove) listener(journalId)
+    return this.journals.removeJournal(journalId)
   }
 
   /** Forgets a slot, crediting its record's bytes as dead. Slot numbers of others may change. */

@@ -8,7 +8,12 @@ import { EncodedKey, type DiskTier } from './disk-tier.js'
 export interface DrainPlan {
   /** True to re-append the live entry in `slot` (its key is `key`) to the active journal; false to drop it. */
   keep(slot: number, key: Uint8Array): boolean
-  /** Re-append tombstones whose key has no live entry: older journals may still hold what they cancel. */
+  /**
+   * Older journals may still hold records of this journal's keys: append a
+   * tombstone for each key it holds a record of and that has no live entry
+   * now (deleted, expired, or its newest record damaged), so that no older
+   * record of it becomes visible once this journal is gone.
+   */
   carryTombstones: boolean
   /** Whether a moved entry keeps its hit bit (compaction) or must be read again to count as hot (eviction). */
   keepHitBit: boolean
@@ -23,9 +28,19 @@ export interface DrainReport {
   moved: number
   dropped: number
   carried: number
+  /** Live entries not moved because a newer write replaced them while the drain ran (the race guard). */
+  superseded: number
   /** Bytes re-appended (moves and carried tombstones). */
   written: number
 }
+
+/**
+ * A test seam, not API: when set, every drain awaits it before each entry of
+ * its hint and before each carried tombstone, so a test can interleave
+ * writes with the moves deterministically instead of hoping for a slice
+ * boundary.
+ */
+export const drainStepHook: { beforeStep?: (journalId: number) => Promise<void> | void } = {}
 
 /**
  * Empties a sealed journal and deletes it: the shared core of compaction and
@@ -39,22 +54,29 @@ export interface DrainReport {
 export async function drainJournal(disk: DiskTier, journalId: number, plan: DrainPlan): Promise<DrainReport | undefined> {
   const hint = await disk.journals.hint(journalId)
   if (hint === undefined) return undefined
-  const report: DrainReport = { journalId, moved: 0, dropped: 0, carried: 0, written: 0 }
-  const tombstones: Uint8Array[] = []
-  let sliceStart = performance.now()
+  const report: DrainReport = { journalId, moved: 0, dropped: 0, carried: 0, superseded: 0, written: 0 }
+  // Keys this journal holds a record of that may have no live entry once it is gone, by their bytes.
+  const unsettled = new Map<string, Uint8Array>()
+  const noteUnsettled = (key: Uint8Array) => {
+    if (!plan.carryTombstones) return
+    const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
+    if (!unsettled.has(id)) unsettled.set(id, Uint8Array.from(key))
+  }
+  const pause = pacer(disk, journalId, plan)
+  const liveAtStart = liveEntriesIn(disk, journalId)
   for (const entry = new HintCursor(hint); entry.next();) {
-    if (performance.now() - sliceStart >= plan.sliceMs()) {
-      await yieldToEventLoop()
-      if (disk.journals.journal(journalId) === undefined) return undefined
-      sliceStart = performance.now()
-    }
+    if (!(await pause())) return undefined
+    if ((entry.flags & FLAG_PURGE) !== 0) continue
     if ((entry.flags & FLAG_TOMBSTONE) !== 0) {
-      if (plan.carryTombstones) tombstones.push(Uint8Array.from(entry.key))
+      noteUnsettled(entry.key)
       continue
     }
-    if ((entry.flags & FLAG_PURGE) !== 0) continue
     const slot = slotPointingAt(disk, hashKey(entry.key, 0, entry.key.byteLength), journalId, entry.offset)
-    if (slot < 0) continue
+    if (slot < 0) {
+      // Overwritten, deleted, expired or found damaged: whatever replaced it must outlive this journal.
+      noteUnsettled(entry.key)
+      continue
+    }
     if (!plan.keep(slot, entry.key)) {
       disk.dropSlot(slot)
       plan.dropped?.(entry.key)
@@ -63,13 +85,19 @@ export async function drainJournal(disk: DiskTier, journalId: number, plan: Drai
     }
     const bytes = disk.moveSlot(slot, FLAG_MOVE, plan.keepHitBit)
     if (bytes > 0) report.moved++
+    else noteUnsettled(entry.key)
     report.written += bytes
   }
+  // Live when the drain began, neither moved nor dropped: a write or delete got there first.
+  report.superseded = liveAtStart - report.moved - report.dropped
   // A tombstone appended after a newer write of its key would delete that write at the next replay:
-  // carry only those whose key has no live entry.
+  // carry one only for a key with no live entry, checked in the same turn as the append.
   const key = new EncodedKey()
-  for (const bytes of tombstones) {
-    if (disk.find(key.encodeBytes(bytes), 0) >= 0) continue
+  for (const bytes of unsettled.values()) {
+    if (!(await pause())) return undefined
+    // The key's live record need not pass its CRC here: if it is damaged, it still hides older
+    // records until its own journal is drained, which then carries a tombstone for it.
+    if (disk.find(key.encodeBytes(bytes), 0, false) >= 0) continue
     report.written += disk.writeMarker(bytes, FLAG_TOMBSTONE).length
     report.carried++
   }
@@ -77,8 +105,37 @@ export async function drainJournal(disk: DiskTier, journalId: number, plan: Drai
   await disk.journals.syncAsync()
   if (disk.journals.journal(journalId) === undefined) return undefined
   disk.usage.forget(journalId)
-  await disk.journals.removeJournal(journalId)
+  await disk.removeJournal(journalId)
   return report
+}
+
+/**
+ * Resolves before each step of a drain: at once within a slice of
+ * `plan.sliceMs()`, after a turn of the event loop between slices. False
+ * when the journal was deleted meanwhile.
+ */
+function pacer(disk: DiskTier, journalId: number, plan: DrainPlan): () => Promise<boolean> {
+  let sliceStart = performance.now()
+  return async () => {
+    const hook = drainStepHook.beforeStep
+    if (hook !== undefined) await hook(journalId)
+    else if (performance.now() - sliceStart >= plan.sliceMs()) {
+      await yieldToEventLoop()
+      sliceStart = performance.now()
+    } else {
+      return true
+    }
+    return disk.journals.journal(journalId) !== undefined
+  }
+}
+
+function liveEntriesIn(disk: DiskTier, journalId: number): number {
+  const keydir = disk.keydir
+  let live = 0
+  keydir.forEach((slot) => {
+    if (keydir.journalId(slot) === journalId) live++
+  })
+  return live
 }
 
 function slotPointingAt(disk: DiskTier, hash: number, journalId: number, offset: number): number {

@@ -6,6 +6,10 @@ import { checkBoolean, checkFunction, checkInteger, checkLimit, checkOneOf } fro
 
 export type Durability = 'none' | 'interval' | 'always'
 export type Admission = 'always' | 'second-hit'
+/** Work the store does where no caller awaits it. */
+export type BackgroundOperation = 'flush' | 'maintenance'
+/** A failure of background work: always an Error with a string `.code` (an errno name such as `EIO`, or a SpillwayError code). */
+export type BackgroundError = Error & { code: string }
 
 export interface StoreOptions {
   /** The directory of journals; created if missing. Required. */
@@ -57,6 +61,16 @@ export interface StoreOptions {
   /** @default 'point-in-time' */
   recovery?: RecoveryMode
   onCorruption?: CorruptionHandler
+  /**
+   * Told of every failure of work no caller awaits: the flushes of
+   * 'interval' durability ('flush') and the evictions and compactions that
+   * run after a journal fills ('maintenance'). A failed flush also makes the
+   * next `flush()` reject with the same error, since the bytes it covered may
+   * never reach the disk. Each failure is counted in `stats().errors` too.
+   * What the hook throws is not caught.
+   * @default none: failures are only counted
+   */
+  onError?: (error: BackgroundError, operation: BackgroundOperation) => void
   /** Check each record's CRC32C when it is read from disk. @default true */
   verifyReads?: boolean
   /** @default the process's backend */
@@ -65,8 +79,8 @@ export interface StoreOptions {
   now?: () => number
 }
 
-export type ResolvedStoreOptions = Required<Omit<StoreOptions, 'onCorruption' | 'backend'>> &
-  Pick<StoreOptions, 'onCorruption' | 'backend'>
+export type ResolvedStoreOptions = Required<Omit<StoreOptions, 'onCorruption' | 'onError' | 'backend'>> &
+  Pick<StoreOptions, 'onCorruption' | 'onError' | 'backend'>
 
 const MiB = 1024 * 1024
 const THING = 'Store'
@@ -104,6 +118,7 @@ export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions
     compactionSliceMs: checkInteger(THING, 'compactionSliceMs', options.compactionSliceMs ?? 4, 0, 1000),
     recovery: checkOneOf(THING, 'recovery', options.recovery ?? 'point-in-time', RECOVERY_MODES),
     onCorruption: options.onCorruption === undefined ? undefined : checkFunction(THING, 'onCorruption', options.onCorruption),
+    onError: options.onError === undefined ? undefined : checkFunction(THING, 'onError', options.onError),
     verifyReads: checkBoolean(THING, 'verifyReads', options.verifyReads ?? true),
     backend: options.backend === undefined ? undefined : checkOneOf<BackendName>(THING, 'backend', options.backend, ['mmap', 'pread']),
     now: checkFunction(THING, 'now', options.now ?? Date.now),

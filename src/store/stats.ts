@@ -23,11 +23,20 @@ export interface StoreStats {
   /** Disk bytes appended (moves, reinsertions, tombstones included) per byte of key and value stored. */
   writeAmplification: number
   admission: { mode: ResolvedStoreOptions['admission']; diskWritesSaved: number }
-  /** failures: background evictions or compactions that threw (the store carries on). */
-  compaction: { runs: number; journals: number; moved: number; failures: number }
+  /**
+   * superseded: live records a compaction did not move because a write or
+   * delete replaced them while it ran; failures: background evictions or
+   * compactions that threw (the store carries on; see errors).
+   */
+  compaction: { runs: number; journals: number; moved: number; superseded: number; failures: number }
   eviction: { journals: number; reinserted: number; evicted: number }
   /** Damaged stretches recovery or reads have reported. */
   corruptions: number
+  /**
+   * Failures of background work (see StoreOptions.onError): 'interval'
+   * flushes, and evictions or compactions; lastCode is the newest one's code.
+   */
+  errors: { flush: number; maintenance: number; lastCode: string | undefined }
 }
 
 /** The counters a store keeps as it works, and the snapshot `stats()` gives out. */
@@ -40,9 +49,12 @@ export class StoreCounters {
   admissionSkips = 0
   corruptions = 0
   maintenanceFailures = 0
+  flushFailures = 0
+  lastErrorCode: string | undefined
   #compactionRuns = 0
   #compactedJournals = 0
   #moved = 0
+  #superseded = 0
   #evictedJournals = 0
   #reinserted = 0
   #evicted = 0
@@ -52,6 +64,7 @@ export class StoreCounters {
     this.#compactionRuns++
     this.#compactedJournals += report.journals.length
     this.#moved += report.moved
+    this.#superseded += report.superseded
   }
 
   noteEviction(report: EvictionReport): void {
@@ -74,9 +87,10 @@ export class StoreCounters {
       journals: { total: ids.length, active: journals.activeJournalId() === undefined ? 0 : 1, mapped, cold: ids.length - mapped },
       writeAmplification: disk.usage.writeAmplification,
       admission: { mode: options.admission, diskWritesSaved: this.admissionSkips },
-      compaction: { runs: this.#compactionRuns, journals: this.#compactedJournals, moved: this.#moved, failures: this.maintenanceFailures },
+      compaction: { runs: this.#compactionRuns, journals: this.#compactedJournals, moved: this.#moved, superseded: this.#superseded, failures: this.maintenanceFailures },
       eviction: { journals: this.#evictedJournals, reinserted: this.#reinserted, evicted: this.#evicted },
       corruptions: this.corruptions,
+      errors: { flush: this.flushFailures, maintenance: this.maintenanceFailures, lastCode: this.lastErrorCode },
     }
   }
 }

@@ -1,4 +1,4 @@
-import { SpillwayError } from '../errors.js'
+import { isSystemError, SpillwayError, withErrorCode } from '../errors.js'
 import type { CorruptionReport } from '../journal/corruption.js'
 import { FLAG_PURGE, FLAG_TOMBSTONE } from '../journal/format.js'
 import { JournalDir } from '../journal/journal-dir.js'
@@ -11,10 +11,13 @@ import { DiskTier, EncodedKey } from './disk-tier.js'
 import { Doorkeeper } from './doorkeeper.js'
 import { DurabilityPolicy } from './durability.js'
 import { HeapTier } from './heap-tier.js'
-import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from './options.js'
+import { KeySnapshot } from './key-snapshot.js'
+import { RecoveryPoint } from './recovery-point.js'
+import { resolveStoreOptions, type BackgroundOperation, type ResolvedStoreOptions, type StoreOptions } from './options.js'
 import { StoreCounters, type StoreStats } from './stats.js'
-import { decodeValue, encodeTags, encodeValue } from './stored-value.js'
+import { decodeValue, encodeTags, encodeValue, MAX_TAG_BLOCK_BYTES } from './stored-value.js'
 import { TagIndex } from './tag-index.js'
+import { checkFitsJournal, expiryOf, fitsJournal, storedBytes } from './write-checks.js'
 
 export interface SetOptions {
   /** Milliseconds the entry stays readable. @default no expiry */
@@ -49,6 +52,7 @@ export class Store {
   #counters: StoreCounters
   #activeJournal: number | undefined
   #closed = false
+  #closing: Promise<void> | undefined
 
   private constructor(options: ResolvedStoreOptions, disk: DiskTier, lock: DirectoryLock, counters: StoreCounters) {
     this.options = options
@@ -57,7 +61,8 @@ export class Store {
     this.#counters = counters
     this.#heap = new HeapTier(options.maxHeapBytes)
     this.#doorkeeper = options.admission === 'second-hit' ? new Doorkeeper(options.admissionWindow) : undefined
-    this.#durability = new DurabilityPolicy(options.durability, options.syncIntervalMs, disk.journals)
+    this.#durability = new DurabilityPolicy(options.durability, options.syncIntervalMs, disk.journals,
+      (err) => this.#reportBackground(err, 'flush'))
     this.#activeJournal = disk.journals.activeJournalId()
   }
 
@@ -65,8 +70,11 @@ export class Store {
   static async open(options: StoreOptions): Promise<Store> {
     const resolved = resolveStoreOptions(options)
     const counters = new StoreCounters()
+    // Salvage trades consistency for data by definition (FORMAT.md §Recovery); the other modes keep a recovery point.
+    let recoveryPoint = resolved.recovery === 'salvage' ? undefined : new RecoveryPoint()
     const onCorruption = (report: CorruptionReport) => {
       counters.corruptions++
+      recoveryPoint?.note(report)
       resolved.onCorruption?.(report)
     }
     const lock = DirectoryLock.acquire(mappingFor(resolved.backend ?? defaultBackend()), resolved.dir)
@@ -79,6 +87,9 @@ export class Store {
       const disk = new DiskTier(journals)
       const store = new Store(resolved, disk, lock, counters)
       disk.rebuild(store.#tags, resolved.now())
+      recoveryPoint?.forgetAfter(disk, store.#tags)
+      // Reports after the open (a read, a sidecar build) do not move the recovery point.
+      recoveryPoint = undefined
       return store
     } catch (err) {
       journals?.close()
@@ -137,10 +148,18 @@ export class Store {
     this.#checkOpen()
     const k = this.#key.encode(key)
     const bytes = valueBytes(value)
+    if (options === null || typeof options !== 'object') {
+      throw new SpillwayError('ERR_VALUE_INVALID', `set options must be an object; got ${options === null ? 'null' : typeof options}`)
+    }
     const now = this.options.now()
     const expiresAt = expiryOf(options.ttl, now)
     // Checked before anything changes, even for a write that will stay in the heap tier.
-    const tagBlock = options.tags === undefined || options.tags.length === 0 ? undefined : encodeTags(options.tags)
+    const tagBlock = options.tags === undefined ? undefined : encodeTags(options.tags)
+    const compressFrom = this.options.compression ? this.options.compressThreshold : Infinity
+    // A value that can never reach disk is refused now, not on the sighting that would admit it.
+    let encoded = fitsJournal(k.length, storedBytes(bytes.byteLength, tagBlock), this.options.journalBytes)
+      ? undefined : encodeValue(bytes, tagBlock, compressFrom)
+    if (encoded !== undefined) checkFitsJournal(k.length, bytes.byteLength, encoded.bytes.byteLength, this.options.journalBytes)
     let slot = this.#disk.find(k, now, false)
     if (slot < 0 && this.#doorkeeper !== undefined && !this.#doorkeeper.admit(k.hash)) {
       // First sighting: the heap tier only. (A key already on disk is always rewritten there,
@@ -151,7 +170,7 @@ export class Store {
       return
     }
     // Encoded (and compressed) only once the value is known to reach disk.
-    const encoded = encodeValue(bytes, tagBlock, this.options.compression ? this.options.compressThreshold : Infinity)
+    encoded ??= encodeValue(bytes, tagBlock, compressFrom)
     slot = this.#disk.write(k, slot, encoded.flags, encoded.bytes, expiresAt, bytes.byteLength)
     this.#counters.diskWrites++
     // Write-around: a value enters the heap tier on its second read, as one read from disk does, so a
@@ -191,6 +210,10 @@ export class Store {
   async purgeTag(tag: string): Promise<number> {
     this.#checkOpen()
     if (typeof tag !== 'string' || tag.length === 0) throw new SpillwayError('ERR_VALUE_INVALID', 'tag must be a non-empty string')
+    const tagBytes = Buffer.byteLength(tag, 'utf8')
+    if (tagBytes > MAX_TAG_BLOCK_BYTES) {
+      throw new SpillwayError('ERR_VALUE_TOO_LARGE', `tag of ${tagBytes} bytes: no entry can carry it (tags take at most ${MAX_TAG_BLOCK_BYTES} bytes)`)
+    }
     const now = this.options.now()
     let purged = 0
     for (const key of this.#tags.keysWith(tag)) {
@@ -213,24 +236,45 @@ export class Store {
     return purged
   }
 
-  /** Every key holding an unexpired value, disk tier first, then those only in the heap tier. */
+  /**
+   * Every key holding an unexpired value, disk tier first, then those only in
+   * the heap tier. The keys held when the iteration begins are its
+   * candidates; each is yielded when its turn comes if it still holds an
+   * unexpired value then. So a key live for the whole iteration is yielded
+   * exactly once, whatever compactions and evictions run meanwhile; a key
+   * deleted or expired before its turn is not yielded, and a key first set
+   * during the iteration may not be. Rejects with ERR_STORE_CLOSED if the
+   * store closes before the iteration ends.
+   */
   async *keys(): AsyncIterableIterator<string> {
     this.#checkOpen()
     const now = this.options.now()
     const { keydir, journals } = this.#disk
-    const where: number[] = []
-    keydir.forEach((slot) => where.push(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot)))
-    for (let i = 0; i < where.length; i += 3) {
-      const record = journals.readAt(where[i], where[i + 1], where[i + 2])
-      if (record !== undefined && (record.expiresAt === 0 || record.expiresAt > now)) yield Buffer.from(record.key).toString('utf8')
-    }
-    for (const key of [...this.#heap.keys()]) {
+    const snapshot = new KeySnapshot()
+    keydir.forEach((slot) => snapshot.add(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot)))
+    const heapOnly: string[] = []
+    for (const key of this.#heap.keys()) {
       const entry = this.#heap.peek(key)
-      if (entry?.heapOnly === true && (entry.expiresAt === 0 || entry.expiresAt > now)) yield key
+      if (entry?.heapOnly === true && (entry.expiresAt === 0 || entry.expiresAt > now)) heapOnly.push(key)
+    }
+    // A journal a compaction or an eviction is about to delete: read the names of its candidates while they can be.
+    const stop = this.#disk.onBeforeRemove((journalId) => snapshot.resolveJournal(journalId, journals))
+    try {
+      for (let i = 0; i < snapshot.size; i++) {
+        const key = snapshot.keyAt(i, journals)
+        if (key !== undefined && this.has(key)) yield key
+      }
+      for (const key of heapOnly) if (this.has(key)) yield key
+    } finally {
+      stop()
     }
   }
 
-  /** Everything written so far is durable (msync) when this resolves. */
+  /**
+   * Everything written so far is durable (msync) when this resolves. Rejects
+   * with the failure of a background flush (or compaction flush) that no
+   * flush() has reported yet: the bytes it covered may be lost.
+   */
   async flush(): Promise<void> {
     this.#checkOpen()
     await this.#durability.flush()
@@ -252,8 +296,13 @@ export class Store {
   }
 
   /** Flushes (unless durability is 'none'), closes the journals and unlocks the directory. */
-  async close(): Promise<void> {
-    if (this.#closed) return
+  close(): Promise<void> {
+    // A second call waits for the first: the directory is unlocked only when both resolve.
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true
     this.#heap.clear()
     this.#durability.close()
@@ -297,7 +346,20 @@ export class Store {
       if (!this.options.autoCompact) return
       const ids = compactionCandidates(this.#disk, this.options.compactionThreshold, this.options.compactionSweepThreshold)
       if (ids.length > 0) this.#counters.noteCompaction(await compact(this.#disk, ids, compactionSliceMs))
-    }).catch(() => this.#counters.maintenanceFailures++)
+    }).catch((err: unknown) => {
+      // A compaction's flush covers the caller's writes too: the next flush() must not claim them durable.
+      if (isSystemError(err) && (err.syscall === 'msync' || err.syscall === 'fdatasync')) this.#durability.noteFailure(err)
+      this.#reportBackground(err, 'maintenance')
+    })
+  }
+
+  /** Counts a failure of background work and hands it to onError, with a `.code` whatever it was. */
+  #reportBackground(err: unknown, operation: BackgroundOperation): void {
+    const error = withErrorCode(err, `background ${operation}`)
+    if (operation === 'flush') this.#counters.flushFailures++
+    else this.#counters.maintenanceFailures++
+    this.#counters.lastErrorCode = error.code
+    this.options.onError?.(error, operation)
   }
 
   /** Runs `task` after every maintenance task queued before it. */
@@ -310,14 +372,6 @@ export class Store {
   #checkOpen(): void {
     if (this.#closed) throw new SpillwayError('ERR_STORE_CLOSED', `store ${this.options.dir} is closed`)
   }
-}
-
-function expiryOf(ttl: unknown, now: number): number {
-  if (ttl === undefined) return 0
-  if (typeof ttl !== 'number' || !(ttl > 0) || !Number.isFinite(ttl)) {
-    throw new SpillwayError('ERR_VALUE_INVALID', `ttl must be a positive, finite number of milliseconds; got ${String(ttl)}`)
-  }
-  return now + ttl
 }
 
 /** Opens a store; see StoreOptions. */

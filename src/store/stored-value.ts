@@ -14,7 +14,8 @@ export interface EncodedValue {
   bytes: Uint8Array
 }
 
-const MAX_TAG_BLOCK = 0xffff
+/** FORMAT.md §Tag block: tags-length is a u16. */
+export const MAX_TAG_BLOCK_BYTES = 0xffff
 
 /** `tagBlock` is encodeTags' result, or undefined for an untagged value. */
 export function encodeValue(value: Uint8Array, tagBlock: Uint8Array | undefined, compressFrom: number): EncodedValue {
@@ -49,16 +50,17 @@ export function decodeValue(stored: Uint8Array, flags: number): Buffer {
   return Buffer.from(payload)
 }
 
-/** Checks tags (non-empty strings with no NUL, the block under 64 KiB) and joins them with NUL. */
-export function encodeTags(tags: readonly string[]): Uint8Array {
-  if (!Array.isArray(tags)) throw new SpillwayError('ERR_VALUE_INVALID', 'tags must be an array of strings')
+/** Checks tags (non-empty strings with no NUL, the block under 64 KiB) and joins them with NUL; undefined for no tags. */
+export function encodeTags(tags: readonly string[]): Uint8Array | undefined {
+  if (!Array.isArray(tags)) throw new SpillwayError('ERR_VALUE_INVALID', `tags must be an array of strings; got ${tags === null ? 'null' : typeof tags}`)
+  if (tags.length === 0) return undefined
   for (const tag of tags) {
     if (typeof tag !== 'string' || tag.length === 0 || tag.includes('\0') || !tag.isWellFormed()) {
       throw new SpillwayError('ERR_VALUE_INVALID', `each tag must be a non-empty, well-formed string without NUL; got ${JSON.stringify(tag)}`)
     }
   }
   const block = Buffer.from([...new Set(tags)].join('\0'), 'utf8')
-  if (block.byteLength > MAX_TAG_BLOCK) throw new SpillwayError('ERR_VALUE_TOO_LARGE', `tags must take at most ${MAX_TAG_BLOCK} bytes; got ${block.byteLength}`)
+  if (block.byteLength > MAX_TAG_BLOCK_BYTES) throw new SpillwayError('ERR_VALUE_TOO_LARGE', `tags must take at most ${MAX_TAG_BLOCK_BYTES} bytes; got ${block.byteLength}`)
   return block
 }
 

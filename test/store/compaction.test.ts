@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { openStore } from '../../src/index.js'
+import { openStore, type CompactionReport } from '../../src/index.js'
+import { drainStepHook } from '../../src/store/journal-drain.js'
 import { BACKENDS } from '../helpers/backends.js'
 import { isValueFor, valueFor } from '../helpers/records.js'
 import { tempDir } from '../helpers/temp-dir.js'
@@ -43,17 +44,36 @@ for (const backend of BACKENDS) {
 
     it('an overwrite or delete racing the compaction wins, now and after a reopen', async () => {
       const dir = tempDir('race')
-      // compactionSliceMs 0: the compaction yields after every record, so the writes below land in the middle of it.
-      const store = await openStore({ dir, backend, journalBytes: JOURNAL_BYTES, autoCompact: false, compactionSliceMs: 0, compression: false })
+      const store = await openStore({ dir, backend, journalBytes: JOURNAL_BYTES, autoCompact: false, compression: false })
       for (let i = 0; i < KEYS; i++) await store.set(`key-${i}`, valueFor(`key-${i}`, 0, 150))
       for (let i = 0; i < KEYS; i += 2) await store.set(`key-${i}`, valueFor(`key-${i}`, 1, 150))
-      const compaction = store.compact()
-      for (let i = 1; i < KEYS; i += 2) {
+      // The odd keys are live in the journals being compacted. One of them is written before each
+      // step of the compaction, from its step hook, so the writes land between the moves, for certain:
+      // newest first, while the compaction walks from the oldest, so it moves the keys it reaches
+      // first and must skip those the writes reached first.
+      const odd = Array.from({ length: KEYS / 2 }, (_, n) => KEYS - 1 - 2 * n)
+      let steps = 0
+      drainStepHook.beforeStep = async () => {
+        steps++
+        const i = odd.shift()
+        if (i === undefined) return
         if (i % 3 === 0) await store.delete(`key-${i}`)
         else await store.set(`key-${i}`, valueFor(`key-${i}`, 2, 150))
       }
-      const report = await compaction
+      let report: CompactionReport
+      try {
+        report = await store.compact()
+      } finally {
+        drainStepHook.beforeStep = undefined
+        if (odd.length > 0) await store.close()
+      }
+      assert.deepEqual(odd, [], 'every racing write landed during the compaction')
+      assert.ok(steps > KEYS / 2, `the compaction took ${steps} steps`)
       assert.ok(report.journals.length > 0)
+      assert.ok(report.moved > 0, 'it moved live records between the racing writes')
+      // The race guard: entries live when their journal's drain began, replaced before their turn, are not moved.
+      assert.ok(report.superseded > 0, `the race guard skipped ${report.superseded} entries a racing write replaced`)
+      assert.equal(store.stats().compaction.superseded, report.superseded)
       const expected = (i: number) => (i % 2 === 0 ? 1 : i % 3 === 0 ? undefined : 2)
       const check = async (s: typeof store, when: string) => {
         for (let i = 0; i < KEYS; i++) {
