@@ -2,7 +2,7 @@
  * `npm run bench` runs every benchmark; `npm run bench -- journal` runs one.
  * Each prints its table and saves it under bench/results/.
  */
-const BENCHES = ['crc32c', 'journal', 'keydir', 'bloom', 'compression', 'reopen', 'compaction', 'store', 'http'] as const
+const BENCHES = ['crc32c', 'journal', 'keydir', 'bloom', 'compression', 'reopen', 'compaction', 'store', 'http', 'memory'] as const
 
 const wanted = process.argv.slice(2)
 const unknown = wanted.filter((name) => !(BENCHES as readonly string[]).includes(name))

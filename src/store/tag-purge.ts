@@ -31,8 +31,8 @@ export function tagBlockAt(disk: DiskTier, slot: number): Uint8Array | undefined
  * Invalidates every entry carrying `tag`: O(k) for a tag with k postings,
  * plus the postings' own search (see TagPostings). Each candidate's record is
  * read and its tag block checked, since postings hold only hashes; each entry
- * that carries the tag loses its slot, its heap-tier copy and its other
- * postings, and gets a tombstone so the purge outlives a restart. Returns how
+ * that carries the tag loses its slot and its heap-tier copy, and gets a
+ * tombstone so the purge outlives a restart. Returns how
  * many unexpired entries it invalidated. The caller appends the purge marker.
  */
 export function purgeTagged(disk: DiskTier, heap: HeapTier, index: TagIndex, tag: string, now: number): number {
@@ -44,7 +44,9 @@ export function purgeTagged(disk: DiskTier, heap: HeapTier, index: TagIndex, tag
     let keepPosting = false
     let slot = keydir.find(keyHash)
     while (slot >= 0) {
-      const record = disk.journals.readAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
+      // Without the CRC over the value: only the key and tag block are used, and a damaged record
+      // is never served (reads check it), so purging or keeping it by mistake changes nothing seen.
+      const record = disk.journals.readAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot), false)
       if (record === undefined) {
         // Reported as corrupt by the journals and never served: forget it, as a read does.
         disk.dropSlot(slot)
@@ -57,13 +59,13 @@ export function purgeTagged(disk: DiskTier, heap: HeapTier, index: TagIndex, tag
         slot = keydir.findNext(keyHash, slot)
         continue
       }
-      // Copies: the tombstone's append may remap the journal these views point into.
+      // A copy: the tombstone's append may remap the journal the record's views point into.
       const key = Buffer.from(record.key)
-      const others = block.slice()
       if (record.expiresAt === 0 || record.expiresAt > now) purged++
-      heap.delete(key.toString('utf8'))
+      if (heap.entries > 0) heap.delete(key.toString('utf8'))
+      // The entry's postings under its other tags are left to the next merge of their runs, which
+      // drops postings of key hashes gone from the keydir: the purge stays O(k), one read and one append each.
       disk.dropSlot(slot)
-      index.removeBlock(keyHash, others, (other) => other === hash || otherCarries(disk, keyHash, other, -1))
       disk.writeMarker(key, FLAG_TOMBSTONE)
       // A removal shifts the next entry with the same hash back into this slot.
       slot = sameHashAt(disk, keyHash, slot)
