@@ -4,6 +4,7 @@
  *
  *   npm run bench -- memory
  *   node dist/bench/memory.js [--entries=1000000,3000000] [--quick]
+ *     [--engines=spillway,lmdb] [--values=100,2048] [--tags=1,3]
  *
  * Entries of 100 B and of 2 KiB, with 0, 1 and 3 tags each, at each count
  * (1 M by default; `--entries=1000000,3000000` adds 3 M; `--quick` is 100 k).
@@ -14,10 +15,11 @@
  * Each engine and case runs in a child process of its own with --expose-gc;
  * the figures are growths from just before the first write to just after the
  * last, each after full collections, divided by the entries:
- * - heap + ext: `process.memoryUsage()` heapUsed plus external, in bytes per
- *   entry (typed arrays and Buffers count as external), less the views of
- *   mapped journals, which V8 counts as external although they are
- *   file-backed (shown apart as "mapped journals", from /proc/self/maps);
+ * - heap + ext: `process.memoryUsage()` heapUsed plus arrayBuffers (the
+ *   memory of typed arrays and Buffers), in bytes per entry. Not `external`:
+ *   V8 counts a mapped journal's whole view there, although its pages are
+ *   file-backed page cache; the growth of mapped journal views is shown
+ *   apart ("mapped journals", from /proc/self/maps);
  * - RSS anon / RSS file: `/proc/self/status` RssAnon and RssFile. File pages
  *   are the mapped journals (spillway) or the mapped database (lmdb): page
  *   cache, which the kernel reclaims under pressure.
@@ -83,8 +85,7 @@ function mappedJournalBytes(): number {
 
 function snapshot(): { heap: number; external: number; mapped: number; anon: number; file: number } {
   const usage = process.memoryUsage()
-  const mapped = mappedJournalBytes()
-  return { heap: usage.heapUsed, external: usage.external - mapped, mapped, ...procStatus() }
+  return { heap: usage.heapUsed, external: usage.arrayBuffers, mapped: mappedJournalBytes(), ...procStatus() }
 }
 
 /** Loads one case into one engine and measures it; runs in the child. */
@@ -180,12 +181,14 @@ function runChild(c: Case): Promise<Measured> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2)
   const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1'
-  const counts = args.find((a) => a.startsWith('--entries='))?.slice(10).split(',').map(Number) ?? [quick ? 100_000 : 1_000_000]
+  const list = (flag: string) => args.find((a) => a.startsWith(`--${flag}=`))?.slice(flag.length + 3).split(',')
+  const counts = list('entries')?.map(Number) ?? [quick ? 100_000 : 1_000_000]
+  const engines = (list('engines') ?? ENGINES) as EngineName[]
   const rows: Row[] = []
   for (const entries of counts) {
-    for (const valueBytes of VALUE_BYTES) {
-      for (const tags of TAG_COUNTS) {
-        for (const engine of ENGINES) {
+    for (const valueBytes of list('values')?.map(Number) ?? VALUE_BYTES) {
+      for (const tags of list('tags')?.map(Number) ?? TAG_COUNTS) {
+        for (const engine of engines) {
           const c: Case = { engine, entries, valueBytes, tags }
           const m = await runChild(c)
           const name = `${engine}, ${entries / 1e6} M × ${valueBytes === 2048 ? '2 KiB' : `${valueBytes} B`}, ${tags} tag${tags === 1 ? '' : 's'}`
@@ -200,7 +203,7 @@ async function main(): Promise<void> {
     }
   }
   report('memory', 'Memory per stored entry (bytes), one child process per engine and case', rows, {
-    method: 'growth over the load, after full GCs, divided by the entries; heap + ext = heapUsed + external less mapped journal views; RSS anon/file from /proc/self/status',
+    method: 'growth over the load, after full GCs, divided by the entries; heap + ext = heapUsed + arrayBuffers (external less mapped journal views); RSS anon/file from /proc/self/status',
   }, {
     nameHeader: 'engine, entries × value, tags', rateHeader: 'loads/s',
     columns: [
