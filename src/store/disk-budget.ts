@@ -30,7 +30,7 @@ const MAX_REINSERT_SHARE = 0.5
  * budget appears, so usage never passes the budget by more than one journal.
  */
 export async function enforceDiskBudget(disk: DiskTier, maxDiskBytes: number, sliceMs: () => number,
-  isHot: (key: Uint8Array) => boolean, dropped: (key: Uint8Array) => void): Promise<EvictionReport[]> {
+  isHot: (key: Uint8Array) => boolean, dropped: (key: Uint8Array, tags: Uint8Array | undefined) => void): Promise<EvictionReport[]> {
   const reports: EvictionReport[] = []
   const journals = disk.journals
   // Reinsertion may fill a journal of its own; it is capped, but never loop past every journal.

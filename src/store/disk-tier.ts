@@ -4,8 +4,8 @@ import type { JournalDir, RecordLocation, StoredRecord } from '../journal/journa
 import { hashKey } from '../key-hash.js'
 import { Keydir } from '../keydir.js'
 import { JournalUsage } from './journal-usage.js'
-import { decodeTags } from './stored-value.js'
 import type { TagIndex } from './tag-index.js'
+import { otherCarries, tagBlockAt } from './tag-purge.js'
 
 /**
  * A key as the disk tier handles it: UTF-8 bytes in a scratch buffer and
@@ -182,6 +182,8 @@ export class DiskTier {
    */
   rebuild(tags: TagIndex, now: number): void {
     const keydir = this.keydir
+    // Until a tagged record has been seen, no superseded record can hold postings.
+    let tagged = false
     this.journals.replay((e) => {
       this.usage.wrote(e.journalId, e.length)
       // purgeTag writes a tombstone for each entry it invalidates; the purge record itself is a marker.
@@ -192,6 +194,9 @@ export class DiskTier {
       const hash = hashKey(e.key, 0, e.key.byteLength)
       const slot = this.#slotHolding(hash, e.key)
       const gone = (e.flags & FLAG_TOMBSTONE) !== 0 || (e.expiresAt !== 0 && e.expiresAt <= now)
+      if (slot >= 0 && tagged) {
+        tags.removeBlock(hash, tagBlockAt(this, slot), (tag) => otherCarries(this, hash, tag, slot))
+      }
       if (slot >= 0) {
         this.usage.died(keydir.journalId(slot), keydir.length(slot))
         if (gone) keydir.remove(slot)
@@ -200,9 +205,9 @@ export class DiskTier {
         keydir.insert(hash, e.journalId, e.offset, e.length, e.expiresAt)
       }
       if (gone) this.usage.died(e.journalId, e.length)
-      if ((e.flags & FLAG_TAGGED) !== 0 || tags.taggedKeys > 0) {
-        const key = Buffer.from(e.key).toString('utf8')
-        tags.set(key, gone || e.tags === undefined ? undefined : decodeTags(e.tags))
+      else if ((e.flags & FLAG_TAGGED) !== 0 && e.tags !== undefined) {
+        tagged = true
+        tags.addBlock(hash, e.tags)
       }
     })
   }

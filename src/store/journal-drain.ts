@@ -17,8 +17,8 @@ export interface DrainPlan {
   carryTombstones: boolean
   /** Whether a moved entry keeps its hit bit (compaction) or must be read again to count as hot (eviction). */
   keepHitBit: boolean
-  /** Told of each entry dropped with the journal. */
-  dropped?(key: Uint8Array): void
+  /** Told of each entry dropped with the journal, with its tag block if it has one. */
+  dropped?(key: Uint8Array, tags: Uint8Array | undefined): void
   /** Milliseconds of work between yields to the event loop; read before each entry, so a caller can hurry a drain. */
   sliceMs(): number
 }
@@ -79,7 +79,7 @@ export async function drainJournal(disk: DiskTier, journalId: number, plan: Drai
     }
     if (!plan.keep(slot, entry.key)) {
       disk.dropSlot(slot)
-      plan.dropped?.(entry.key)
+      plan.dropped?.(entry.key, entry.tags)
       report.dropped++
       continue
     }

@@ -72,7 +72,7 @@ export class RecoveryPoint {
     for (const bytes of keys.values()) {
       const slot = disk.find(k.encodeBytes(bytes), 0, false)
       if (slot >= 0) disk.dropSlot(slot)
-      tags.delete(Buffer.from(bytes).toString('utf8'))
+      tags.deleteHeapOnly(Buffer.from(bytes).toString('utf8'))
     }
     try {
       for (const bytes of keys.values()) disk.writeMarker(bytes, FLAG_TOMBSTONE)

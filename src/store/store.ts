@@ -16,7 +16,9 @@ import { RecoveryPoint } from './recovery-point.js'
 import { resolveStoreOptions, type BackgroundOperation, type ResolvedStoreOptions, type StoreOptions } from './options.js'
 import { StoreCounters, type StoreStats } from './stats.js'
 import { decodeValue, encodeTags, encodeValue, MAX_TAG_BLOCK_BYTES } from './stored-value.js'
-import { TagIndex } from './tag-index.js'
+import { sameBlock, TagIndex, tagBlockOf } from './tag-index.js'
+import { otherCarries, purgeTagged } from './tag-purge.js'
+import { hashKey } from '../key-hash.js'
 import { checkFitsJournal, expiryOf, fitsJournal, storedBytes } from './write-checks.js'
 
 export interface SetOptions {
@@ -41,7 +43,8 @@ export class Store {
   readonly options: ResolvedStoreOptions
   #disk: DiskTier
   #heap: HeapTier
-  #tags = new TagIndex()
+  /** Tag postings for the entries on disk (typed arrays), and tags of heap-only entries. */
+  #tags = new TagIndex((keyHash) => this.#disk.keydir.find(keyHash) >= 0)
   #key = new EncodedKey()
   #doorkeeper: Doorkeeper | undefined
   #durability: DurabilityPolicy
@@ -166,9 +169,14 @@ export class Store {
       // or the stale disk value would come back once the heap tier dropped this one.)
       this.#counters.admissionSkips++
       this.#heap.set(key, Buffer.from(bytes), expiresAt, true)
-      this.#tags.set(key, options.tags)
+      this.#tags.setHeapOnly(key, options.tags)
+      this.#tags.pruneHeapOnly(this.#heap.entries, (held) => this.#heap.peek(held)?.heapOnly === true)
       return
     }
+    // The replaced record's tags, while its views are valid: copied only when they change, which is rare.
+    let oldBlock = slot >= 0 ? tagBlockOf(this.#disk.record!.flags, this.#disk.record!.value) : undefined
+    const tagsChanged = !sameBlock(oldBlock, tagBlock)
+    if (tagsChanged && oldBlock !== undefined) oldBlock = oldBlock.slice()
     // Encoded (and compressed) only once the value is known to reach disk.
     encoded ??= encodeValue(bytes, tagBlock, compressFrom)
     slot = this.#disk.write(k, slot, encoded.flags, encoded.bytes, expiresAt, bytes.byteLength)
@@ -176,7 +184,12 @@ export class Store {
     // Write-around: a value enters the heap tier on its second read, as one read from disk does, so a
     // bulk load cannot push the hot set out. A value the tier already holds is replaced there.
     if (this.#heap.peek(key) !== undefined) this.#heap.set(key, Buffer.from(bytes), expiresAt, false)
-    this.#tags.set(key, options.tags)
+    this.#tags.deleteHeapOnly(key)
+    if (tagsChanged) {
+      const hash = k.hash
+      this.#tags.removeBlock(hash, oldBlock, (tag) => otherCarries(this.#disk, hash, tag, slot))
+      this.#tags.addBlock(hash, tagBlock)
+    }
     // Awaited only when there is something to wait for: most writes finish without a turn of the microtask queue.
     const backlog = this.#afterAppend()
     if (backlog !== undefined) await backlog
@@ -196,10 +209,13 @@ export class Store {
     const cached = this.#heap.peek(key)
     const inHeap = cached !== undefined && (cached.expiresAt === 0 || cached.expiresAt > now)
     this.#heap.delete(key)
-    this.#tags.delete(key)
+    this.#tags.deleteHeapOnly(key)
     const slot = this.#disk.find(k, now)
     if (slot < 0) return inHeap
+    const block = tagBlockOf(this.#disk.record!.flags, this.#disk.record!.value)?.slice()
+    const hash = k.hash
     this.#disk.dropSlot(slot)
+    this.#tags.removeBlock(hash, block, (tag) => otherCarries(this.#disk, hash, tag, -1))
     this.#disk.writeMarker(k.view(), FLAG_TOMBSTONE)
     await this.#afterAppend()
     await this.#durability.afterWrite()
@@ -214,22 +230,7 @@ export class Store {
     if (tagBytes > MAX_TAG_BLOCK_BYTES) {
       throw new SpillwayError('ERR_VALUE_TOO_LARGE', `tag of ${tagBytes} bytes: no entry can carry it (tags take at most ${MAX_TAG_BLOCK_BYTES} bytes)`)
     }
-    const now = this.options.now()
-    let purged = 0
-    for (const key of this.#tags.keysWith(tag)) {
-      const cached = this.#heap.peek(key)
-      this.#heap.delete(key)
-      this.#tags.delete(key)
-      const k = this.#key.encode(key)
-      const slot = this.#disk.find(k, now)
-      if (slot >= 0) {
-        this.#disk.dropSlot(slot)
-        this.#disk.writeMarker(k.view(), FLAG_TOMBSTONE)
-        purged++
-      } else if (cached !== undefined && (cached.expiresAt === 0 || cached.expiresAt > now)) {
-        purged++
-      }
-    }
+    const purged = purgeTagged(this.#disk, this.#heap, this.#tags, tag, this.options.now())
     this.#disk.writeMarker(Buffer.from(tag, 'utf8'), FLAG_PURGE)
     await this.#afterAppend()
     await this.#durability.afterWrite()
@@ -341,7 +342,12 @@ export class Store {
       const sliceMs = () => (this.#disk.journals.diskBytes() > maxDiskBytes ? Infinity : compactionSliceMs)
       const evictions = await enforceDiskBudget(this.#disk, maxDiskBytes, sliceMs,
         (key) => this.#heap.takeReadMark(Buffer.from(key).toString('utf8')),
-        (key) => this.#tags.delete(Buffer.from(key).toString('utf8')))
+        (key, tags) => {
+          // The tiers agree: an entry evicted from disk leaves the heap tier too, or a purge could not find it.
+          this.#heap.delete(Buffer.from(key).toString('utf8'))
+          const hash = hashKey(key, 0, key.byteLength)
+          this.#tags.removeBlock(hash, tags, (tag) => otherCarries(this.#disk, hash, tag, -1))
+        })
       for (const report of evictions) this.#counters.noteEviction(report)
       if (!this.options.autoCompact) return
       const ids = compactionCandidates(this.#disk, this.options.compactionThreshold, this.options.compactionSweepThreshold)
