@@ -37,6 +37,9 @@ export class Journal {
   /** This thread's unsynced span of the journal. */
   #dirtyFrom = Infinity
   #dirtyTo = 0
+  /** Flushes started by syncAsync and not yet finished: the file stays open for them. */
+  #flushing = 0
+  #closed = false
 
   private constructor(api: MappingApi, file: string, fd: number, header: JournalHeader, limit: number, writable: boolean) {
     this.#api = api
@@ -241,26 +244,48 @@ export class Journal {
     return { view, result: scanJournal({ view, file: this.file, limit: this.limit, tail, mode, onCorruption, verifyCrc }) }
   }
 
-  /** Flushes this thread's appends since the last sync, and the header page that holds the tail. */
+  /**
+   * Makes this thread's appends since the last sync durable, and the header
+   * page that holds the tail: msync MS_SYNC of the range while the journal is
+   * mapped, an fdatasync of its file once it is cold (its pages were handed
+   * to the kernel with MS_ASYNC at the unmap, and nothing else flushes them).
+   */
   sync(): void {
-    if (this.#buffer === undefined || this.#dirtyTo === 0) return
-    this.#api.sync(this.#buffer, this.#dirtyFrom, this.#dirtyTo - this.#dirtyFrom, true)
-    this.#api.sync(this.#buffer, 0, HEADER_BYTES, true)
+    if (this.#dirtyTo === 0) return
+    if (this.#buffer === undefined) fs.fdatasyncSync(this.#fd)
+    else {
+      this.#api.sync(this.#buffer, this.#dirtyFrom, this.#dirtyTo - this.#dirtyFrom, true)
+      this.#api.sync(this.#buffer, 0, HEADER_BYTES, true)
+    }
     this.#dirtyFrom = Infinity
     this.#dirtyTo = 0
   }
 
-  /** Like sync, but the flush runs on the thread pool. */
+  /**
+   * Like sync, but the flush runs on the thread pool. The file descriptor
+   * stays open until every flush started here has finished (see close), so
+   * a flush never fails with EBADF nor lands on a file that reused the number.
+   * A flush that fails leaves its range to the next sync.
+   */
   async syncAsync(): Promise<void> {
-    if (this.#buffer === undefined || this.#dirtyTo === 0) return
+    if (this.#dirtyTo === 0) return
     const buffer = this.#buffer
     const from = this.#dirtyFrom
     const to = this.#dirtyTo
     this.#dirtyFrom = Infinity
     this.#dirtyTo = 0
-    // Both started at once: the journal may be sealed and remapped while they run, and a
-    // flush started before that must still complete (each pins its mapping until done).
-    await Promise.all([this.#api.syncAsync(buffer, from, to - from), this.#api.syncAsync(buffer, 0, HEADER_BYTES)])
+    this.#flushing++
+    try {
+      if (buffer === undefined) await datasync(this.#fd)
+      // Both started at once: the journal may be sealed and remapped while they run, and a
+      // flush started before that must still complete (each pins its mapping until done).
+      else await Promise.all([this.#api.syncAsync(buffer, from, to - from), this.#api.syncAsync(buffer, 0, HEADER_BYTES)])
+    } catch (err) {
+      this.#noteDirty(from, to)
+      throw err
+    } finally {
+      if (--this.#flushing === 0 && this.#closed) this.#closeFile()
+    }
   }
 
   /**
@@ -291,9 +316,15 @@ export class Journal {
     return this.#buffer === undefined ? 0 : this.#api.residentFraction(this.#buffer)
   }
 
+  /** Unmaps the journal, and closes its file once no flush started by syncAsync still needs it. */
   close(): void {
-    if (this.#fd < 0) return
+    if (this.#closed) return
+    this.#closed = true
     this.#unmap()
+    if (this.#flushing === 0) this.#closeFile()
+  }
+
+  #closeFile(): void {
     fs.closeSync(this.#fd)
     this.#fd = -1
   }
@@ -335,6 +366,11 @@ export class Journal {
     if (from < this.#dirtyFrom) this.#dirtyFrom = from
     if (to > this.#dirtyTo) this.#dirtyTo = to
   }
+}
+
+/** fdatasync of `fd` on the thread pool. */
+function datasync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err === null ? resolve() : reject(err))))
 }
 
 /** BigInts for the common record sizes, so a claim allocates nothing. */
