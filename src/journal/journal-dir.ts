@@ -146,7 +146,7 @@ export class JournalDir {
   append(key: string | Uint8Array, value: Uint8Array | string, fields: AppendFields = {}): RecordLocation {
     if (this.#closed) throw new SpillwayError('ERR_JOURNAL_CLOSED', `journal directory ${this.dir} is closed`)
     const keyLength = keyByteLength(key)
-    const bytes = valueBytes(value)
+    let bytes = valueBytes(value)
     const length = recordLength(keyLength, bytes.byteLength)
     if (alignRecord(length) > this.journalBytes - HEADER_BYTES) {
       throw new SpillwayError('ERR_VALUE_TOO_LARGE',
@@ -162,15 +162,27 @@ export class JournalDir {
         if (offset >= this.#prepareFrom) this.#prepareNext()
         return { journalId: journal.id, offset, length }
       }
+      // Sealing remaps the journal and may unmap others: key or value bytes
+      // viewed from a mapping (viewAt) would be detached under this append.
+      if (typeof key !== 'string' && this.#mapsAny(key)) key = key.slice()
+      if (this.#mapsAny(bytes)) bytes = bytes.slice()
       this.#retire(journal)
     }
+  }
+
+  /** True when `bytes` lie in the mapping of a journal open here. */
+  #mapsAny(bytes: Uint8Array): boolean {
+    for (const { journal } of this.#slots.values()) if (journal.holds(bytes)) return true
+    return false
   }
 
   /**
    * Reads a record back, checking that it is whole (and its CRC32C, unless
    * verifyReads is off). A record that fails is reported and never returned.
-   * Key and value are views: of the mapping when the journal is mapped, so
-   * copy what must outlive the journal going cold.
+   * Key and value are copies of the caller's own: they stay valid and
+   * unchanged whatever happens to the journal, may be handed to anything that
+   * reads them later (`socket.write`, `fs.write`, a stream), and writing into
+   * them never touches the journal. See viewAt for reads without the copy.
    */
   read(location: RecordLocation): StoredRecord | undefined {
     return this.readAt(location.journalId, location.offset, location.length)
@@ -182,10 +194,31 @@ export class JournalDir {
    * key (a write confirming what it replaces); values are always checked.
    */
   readAt(journalId: number, offset: number, length: number, verifyCrc = this.#verifyReads): StoredRecord | undefined {
+    return this.#read(journalId, offset, length, verifyCrc, true)
+  }
+
+  /**
+   * `readAt` without the copy, for a caller that looks at the bytes at once
+   * and copies what it keeps (the store compares the key and decodes the
+   * value). Key and value are views of the journal's mapping when it is
+   * mapped, and the caller takes on three rules:
+   * - use them before the next call into this JournalDir, which may unmap
+   *   the journal: a view read after that is empty;
+   * - never hand them to anything that reads them later on another thread
+   *   (`socket.write`, `fs.write`, a stream): native code does not see the
+   *   unmap, and would send whatever memory is mapped there by then;
+   * - never write into them: a sealed journal is mapped read-only (the
+   *   process dies of SIGSEGV), and the active one is the file itself.
+   */
+  viewAt(journalId: number, offset: number, length: number, verifyCrc = this.#verifyReads): StoredRecord | undefined {
+    return this.#read(journalId, offset, length, verifyCrc, false)
+  }
+
+  #read(journalId: number, offset: number, length: number, verifyCrc: boolean, copy: boolean): StoredRecord | undefined {
     const slot = this.#slots.get(journalId)
     if (slot === undefined) return undefined
     this.#mapping.noteRead(slot)
-    const record = slot.journal.read(offset, length, verifyCrc)
+    const record = slot.journal.read(offset, length, verifyCrc, copy)
     if (record === undefined) this.#onCorruption({ file: slot.journal.file, offset, length, reason: 'corrupt-record' })
     return record
   }

@@ -5,7 +5,7 @@ import { isSystemError, translateWriteError } from '../errors.js'
 import type { MappingApi } from '../native.js'
 import type { CorruptionHandler, RecoveryMode } from './corruption.js'
 import {
-  alignRecord, HDR_STATE, HDR_TAIL, HEADER_BYTES, journalFileName, STATE_ACTIVE, STATE_SEALED,
+  alignRecord, HDR_STATE, HDR_TAIL, HEADER_BYTES, journalFileName, RECORD_ALIGN, RECORD_HEADER_BYTES, STATE_ACTIVE, STATE_SEALED,
 } from './format.js'
 import { readHeader, writeHeader, type JournalHeader } from './header.js'
 import {
@@ -213,11 +213,16 @@ export class Journal {
 
   /**
    * Reads the record at `offset` and checks it is whole and `length` long
-   * (and, when `verifyCrc`, that its CRC32C matches). Mapped journals hand back
-   * views into the mapping; cold ones read into a fresh buffer.
+   * (and, when `verifyCrc`, that its CRC32C matches); undefined when the
+   * location cannot hold a record or the bytes there are not that record.
+   * With `copy`, key and value are memory of the caller's own. Without, a
+   * mapped journal hands back views into its mapping: they read as empty once
+   * it is unmapped, but only JavaScript access is guarded (see
+   * JournalDir.viewAt), and writing into them writes into the journal.
    */
-  read(offset: number, length: number, verifyCrc: boolean): StoredRecord | undefined {
-    if (offset < HEADER_BYTES || offset + length > this.limit) return undefined
+  read(offset: number, length: number, verifyCrc: boolean, copy: boolean): StoredRecord | undefined {
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < HEADER_BYTES || offset % RECORD_ALIGN !== 0 ||
+      length < RECORD_HEADER_BYTES || offset + length > this.limit) return undefined
     let view = this.#view
     let at = offset
     if (view === undefined) {
@@ -226,8 +231,14 @@ export class Journal {
       if (fs.readSync(this.#fd, bytes, 0, length, offset) !== length) return undefined
       view = byteView(bytes.buffer, bytes.byteOffset, length)
       at = 0
+      copy = false // already the caller's own
     }
-    return checkRecord(view, at, at + length, verifyCrc) === length ? storedRecord(view, at) : undefined
+    return checkRecord(view, at, at + length, verifyCrc) === length ? storedRecord(view, at, copy) : undefined
+  }
+
+  /** True when `bytes` lies in this journal's mapping, so unmapping it would detach them. */
+  holds(bytes: Uint8Array): boolean {
+    return this.#buffer !== undefined && bytes.buffer === this.#buffer
   }
 
   /** Replays the records; see scanJournal. Cold journals are read whole for the scan. */

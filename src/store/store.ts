@@ -221,7 +221,7 @@ export class Store {
     const where: number[] = []
     keydir.forEach((slot) => where.push(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot)))
     for (let i = 0; i < where.length; i += 3) {
-      const record = journals.readAt(where[i], where[i + 1], where[i + 2])
+      const record = journals.viewAt(where[i], where[i + 1], where[i + 2])
       if (record !== undefined && (record.expiresAt === 0 || record.expiresAt > now)) yield Buffer.from(record.key).toString('utf8')
     }
     for (const key of [...this.#heap.keys()]) {
