@@ -6,7 +6,7 @@ import { mapping as defaultMapping, mappingFor, type BackendName, type MappingAp
 import { checkBoolean, checkFunction, checkInteger, checkLimit, checkOneOf } from '../option-checks.js'
 import type { BloomFilter } from '../bloom-filter.js'
 import { ignoreCorruption, RECOVERY_MODES, type CorruptionHandler, type RecoveryMode } from './corruption.js'
-import { alignRecord, bloomFileName, HEADER_BYTES, hintFileName, journalFileName, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES, parseJournalFileName } from './format.js'
+import { bloomFileName, HEADER_BYTES, hintFileName, journalFileName, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES, parseJournalFileName } from './format.js'
 import { Journal } from './journal.js'
 import { MappingPolicy, type MappedJournal } from './mapping-policy.js'
 import { NextJournal } from './next-journal.js'
@@ -148,10 +148,7 @@ export class JournalDir {
     const keyLength = keyByteLength(key)
     let bytes = valueBytes(value)
     const length = recordLength(keyLength, bytes.byteLength)
-    if (alignRecord(length) > this.journalBytes - HEADER_BYTES) {
-      throw new SpillwayError('ERR_VALUE_TOO_LARGE',
-        `value of ${bytes.byteLength} bytes does not fit in a journal of ${this.journalBytes} bytes with its key and record header`)
-    }
+    if (length > this.journalBytes - HEADER_BYTES) throw this.#tooLarge(keyLength, bytes.byteLength)
     const flags = fields.flags ?? 0
     const expiresAt = fields.expiresAt ?? 0
     const writeTime = fields.writeTime ?? this.#now()
@@ -168,6 +165,21 @@ export class JournalDir {
       if (this.#mapsAny(bytes)) bytes = bytes.slice()
       this.#retire(journal)
     }
+  }
+
+  /**
+   * The error for a record that cannot fit in one journal, naming the limit
+   * that was passed: the key's when no value at all fits beside it.
+   */
+  #tooLarge(keyLength: number, valueLength: number): SpillwayError {
+    const room = this.journalBytes - HEADER_BYTES - recordLength(0, 0)
+    if (keyLength > room) {
+      return new SpillwayError('ERR_KEY_TOO_LARGE',
+        `key of ${keyLength} bytes does not fit in a journal of ${this.journalBytes} bytes: its records hold at most ${room} bytes of key and value together`)
+    }
+    return new SpillwayError('ERR_VALUE_TOO_LARGE',
+      `value of ${valueLength} bytes does not fit in a journal of ${this.journalBytes} bytes with a key of ${keyLength} bytes: ` +
+      `at most ${room - keyLength} bytes of value fit beside that key`)
   }
 
   /** True when `bytes` lie in the mapping of a journal open here. */

@@ -195,6 +195,8 @@ export class Journal {
     if (!this.#writable || view === undefined || this.#tail === undefined) return -1
     const length = recordLength(keyLength, value.byteLength)
     const size = alignRecord(length)
+    // JournalDir refuses such records first; a claim this size would run past the end of any journal.
+    if (!(size <= this.capacity - HEADER_BYTES)) throw new RangeError(`a record of ${length} bytes cannot fit in ${this.file}`)
     const start = Number(Atomics.add(this.#tail, 0, claimSize(size)))
     if (start + size > this.capacity) {
       if (start < this.capacity) {
@@ -246,7 +248,7 @@ export class Journal {
     let view = this.#view
     if (view === undefined) {
       const bytes = new Uint8Array(this.limit)
-      fs.readSync(this.#fd, bytes, 0, this.limit, 0)
+      readFully(this.#fd, bytes, 0)
       view = byteView(bytes.buffer)
     }
     const tail = this.#tail === undefined
@@ -376,6 +378,18 @@ export class Journal {
   #noteDirty(from: number, to: number): void {
     if (from < this.#dirtyFrom) this.#dirtyFrom = from
     if (to > this.#dirtyTo) this.#dirtyTo = to
+  }
+}
+
+/** Node refuses a single read of 2 GiB or more (kIoMaxLength); journals may be 2 GiB. */
+const IO_CHUNK = 1 << 30
+
+/** Reads bytes.byteLength bytes of `fd` from `position`, in chunks Node accepts; the rest stays zero past EOF. */
+function readFully(fd: number, bytes: Uint8Array, position: number): void {
+  for (let done = 0; done < bytes.byteLength;) {
+    const n = fs.readSync(fd, bytes, done, Math.min(IO_CHUNK, bytes.byteLength - done), position + done)
+    if (n === 0) return
+    done += n
   }
 }
 
