@@ -18,6 +18,8 @@ export type SpillwayErrorCode =
   | 'ERR_DISK_FULL'
   | 'ERR_LOCKED'
   | 'ERR_STORE_CLOSED'
+  /** The native addon could not be loaded (see `.cause`), and the mmap backend was required. */
+  | 'ERR_NATIVE_UNAVAILABLE'
 
 export class SpillwayError extends Error {
   readonly code: SpillwayErrorCode
