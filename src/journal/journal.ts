@@ -310,7 +310,7 @@ export class Journal {
     if (!this.#writable) return
     this.#unmap()
     this.#writable = false
-    this.#map()
+    if (this.#fileHoldsLimit()) this.#map()
   }
 
   /** Unmaps a sealed journal; its reads go through pread from now on. */
@@ -319,9 +319,18 @@ export class Journal {
     this.#unmap()
   }
 
-  /** Maps a cold journal again. */
+  /** Maps a cold journal again, unless its file has been cut short meanwhile. */
   makeWarm(): void {
-    if (this.#buffer === undefined) this.#map()
+    if (this.#buffer === undefined && this.#fileHoldsLimit()) this.#map()
+  }
+
+  /**
+   * False when another program truncated the file: a mapping past its end
+   * would raise SIGBUS on the first read there, so such a journal stays
+   * unmapped and its reads go through pread, which sees the end.
+   */
+  #fileHoldsLimit(): boolean {
+    return fs.fstatSync(this.#fd).size >= this.limit
   }
 
   /** The fraction of the mapping resident in memory (0 when cold). */

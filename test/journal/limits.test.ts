@@ -68,6 +68,27 @@ for (const backend of BACKENDS) {
   })
 }
 
+describe('files changed by another program (mmap backend)', { skip: !availableBackends().includes('mmap') && 'no mmap backend' }, () => {
+  it('a cold journal truncated meanwhile is never mapped again: its reads are served or reported', () => {
+    const dir = tempDir('truncated-cold')
+    const reports: string[] = []
+    const jd = JournalDir.open(dir, { journalBytes: JOURNAL_BYTES, maxMappedBytes: 1, backend: 'mmap', onCorruption: (r) => reports.push(r.reason) })
+    const early = jd.append('early', Buffer.alloc(100, 'e'))
+    let late = early
+    for (let at = early; at.journalId === 1; at = jd.append('late', Buffer.alloc(1000, 'l'))) late = at
+    while (jd.journalIds().length < 3) jd.append('filler', Buffer.alloc(1000))
+    assert.equal(jd.journal(1)!.mapped, false)
+    fs.truncateSync(path.join(dir, '00000001.journal'), JOURNAL_BYTES / 2)
+    // Read often enough that a cold journal is normally mapped again.
+    for (let i = 0; i < 64; i++) assert.equal(Buffer.from(jd.read(early)!.value).toString(), 'e'.repeat(100))
+    assert.equal(jd.journal(1)!.mapped, false)
+    assert.ok(late.journalId === 1 && late.offset > JOURNAL_BYTES / 2)
+    assert.equal(jd.read(late), undefined)
+    assert.deepEqual(reports, ['corrupt-record'])
+    jd.close()
+  })
+})
+
 describe('journals of the documented maximum size, 2 GiB', () => {
   const canMap = availableBackends().includes('mmap')
 
