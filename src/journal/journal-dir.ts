@@ -373,11 +373,15 @@ export class JournalDir {
       try {
         journal = Journal.open(this.#api, file, id === ids[ids.length - 1], this.#onCorruption)
       } catch (err) {
-        if (err instanceof SpillwayError && err.code !== 'ERR_JOURNAL_VERSION') {
-          this.#onCorruption({ file, offset: 0, length: 0, reason: 'bad-header' })
+        if (!(err instanceof SpillwayError) || err.code === 'ERR_JOURNAL_VERSION') throw err
+        this.#onCorruption({ file, offset: 0, length: 0, reason: 'bad-header' })
+        // Salvage keeps every record that checks out: they carry their own CRCs.
+        if (this.#recovery !== 'salvage' || err.code !== 'ERR_JOURNAL_CORRUPT') continue
+        try {
+          journal = Journal.openSalvaged(this.#api, file, id)
+        } catch {
           continue
         }
-        throw err
       }
       this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
       if (journal.sealed) journal.remapReadOnly()

@@ -1,11 +1,12 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { threadId } from 'node:worker_threads'
-import { isSystemError, translateWriteError } from '../errors.js'
+import { isSystemError, SpillwayError, translateWriteError } from '../errors.js'
 import type { MappingApi } from '../native.js'
 import type { CorruptionHandler, RecoveryMode } from './corruption.js'
 import {
-  alignRecord, HDR_STATE, HDR_TAIL, HEADER_BYTES, journalFileName, RECORD_ALIGN, RECORD_HEADER_BYTES, STATE_ACTIVE, STATE_SEALED,
+  alignRecord, HDR_STATE, HDR_TAIL, HEADER_BYTES, journalFileName, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES, RECORD_ALIGN,
+  RECORD_HEADER_BYTES, STATE_ACTIVE, STATE_SEALED,
 } from './format.js'
 import { readHeader, writeHeader, type JournalHeader } from './header.js'
 import {
@@ -160,6 +161,26 @@ export class Journal {
       const journal = new Journal(api, file, fd, header, limit, writable)
       journal.#map()
       if (journal.#tailLagsData()) journal.remapReadOnly()
+      return journal
+    } catch (err) {
+      fs.closeSync(fd)
+      throw err
+    }
+  }
+
+  /**
+   * Opens, read-only, journal `id` whose header fails its checks, for salvage:
+   * the capacity is taken from the file's size, and its records are trusted
+   * only as far as their own lengths and CRCs (FORMAT.md §Recovery).
+   */
+  static openSalvaged(api: MappingApi, file: string, id: number): Journal {
+    const fd = fs.openSync(file, 'r')
+    try {
+      const size = fs.fstatSync(fd).size
+      const capacity = Math.min(size - (size % HEADER_BYTES), MAX_JOURNAL_BYTES)
+      if (capacity < MIN_JOURNAL_BYTES) throw new SpillwayError('ERR_NOT_A_JOURNAL', `${file} is too short to salvage`, { file })
+      const journal = new Journal(api, file, fd, { id, capacity, createdAt: 0 }, capacity, false)
+      journal.#map()
       return journal
     } catch (err) {
       fs.closeSync(fd)
