@@ -239,7 +239,9 @@ export class JournalDir {
    * Visits every record of every journal, oldest journal first and in file
    * order within each. Sealed journals are read from their hint files when
    * those check out; otherwise the journal is scanned and its sidecars are
-   * rebuilt. The entry object and its key view are reused between calls.
+   * rebuilt. The entry object and its key view are reused between calls:
+   * `entry.key` and `entry.tags` follow viewAt's rules and are valid only
+   * during the call; copy what you keep.
    */
   replay(visit: (entry: ReplayEntry) => void): void {
     for (const id of this.journalIds()) this.replayJournal(id, visit)
