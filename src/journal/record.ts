@@ -167,7 +167,7 @@ export function storedRecord(view: ByteView, offset: number, copy: boolean): Sto
   if (copy) {
     // Node's pooled slab for small records: a fresh ArrayBuffer per read costs far more than the copy.
     bytes = Buffer.allocUnsafe(keyLength + valueLength)
-    bytes.set(u8.subarray(keyAt, keyAt + keyLength + valueLength))
+    u8.copy(bytes, 0, keyAt, keyAt + keyLength + valueLength)
     keyAt = 0
   }
   keyAt += bytes.byteOffset
