@@ -7,9 +7,10 @@
  * - append: 16-byte keys, 100-byte values, durability none (no msync), one
  *   writer, then two worker threads appending to one directory at once;
  *   baseline: one fs.writeSync per record.
- * - random reads of 100-byte values: from a sealed, mapped journal as views
- *   (zero-copy) with and without the CRC check, with a copy out, and through
- *   the pread path of a cold journal; baseline: one fs.readSync per record.
+ * - random reads of 100-byte values: from a sealed, mapped journal as copies
+ *   (readAt, the default), as scoped views (viewAt, zero-copy) with and
+ *   without the CRC check, as views copied out by the caller, and through the
+ *   pread path of a cold journal; baseline: one fs.readSync per record.
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -95,10 +96,11 @@ function readFixture(): { dir: string; offsets: Uint32Array; length: number } {
   return { dir, offsets, length }
 }
 
-function readLoop(jd: JournalDir, f: ReturnType<typeof readFixture>, copy: boolean): number {
+/** `read`: readAt (the value is a copy of the caller's own), or viewAt (a scoped view), optionally copied out after. */
+function readLoop(jd: JournalDir, f: ReturnType<typeof readFixture>, read: 'readAt' | 'viewAt', copy = false): number {
   let sink = 0
   for (let i = 0; i < READS; i++) {
-    const value = jd.readAt(1, f.offsets[i], f.length)!.value
+    const value = jd[read](1, f.offsets[i], f.length)!.value
     sink += copy ? Buffer.from(value).byteLength : value.byteLength
   }
   if (sink !== READS * VALUE.byteLength) throw new Error('a read came back short')
@@ -128,11 +130,12 @@ const fixture = readFixture()
 add('fs.readSync per record', medianRate(RUNS, () => readSyncBaseline(fixture)))
 const checked = JournalDir.open(fixture.dir)
 const unchecked = JournalDir.open(fixture.dir, { verifyReads: false })
-add('read mapped, view, CRC on', medianRate(RUNS, () => readLoop(checked, fixture, false)), 'fs.readSync per record', 'zero-copy')
-add('read mapped, view, CRC off', medianRate(RUNS, () => readLoop(unchecked, fixture, false)), 'fs.readSync per record', 'zero-copy')
-add('read mapped, copy out, CRC on', medianRate(RUNS, () => readLoop(checked, fixture, true)), 'fs.readSync per record')
+add('read mapped, readAt (copy), CRC on', medianRate(RUNS, () => readLoop(checked, fixture, 'readAt')), 'fs.readSync per record', 'the default')
+add('read mapped, viewAt, CRC on', medianRate(RUNS, () => readLoop(checked, fixture, 'viewAt')), 'read mapped, readAt (copy), CRC on', 'zero-copy, scoped')
+add('read mapped, viewAt, CRC off', medianRate(RUNS, () => readLoop(unchecked, fixture, 'viewAt')), 'fs.readSync per record', 'zero-copy, scoped')
+add('read mapped, viewAt + Buffer.from, CRC on', medianRate(RUNS, () => readLoop(checked, fixture, 'viewAt', true)), 'read mapped, readAt (copy), CRC on', 'copied by the caller')
 checked.journal(1)!.makeCold()
-add('read cold (pread), CRC on', medianRate(RUNS, () => readLoop(checked, fixture, false)), 'fs.readSync per record')
+add('read cold (pread), CRC on', medianRate(RUNS, () => readLoop(checked, fixture, 'readAt')), 'fs.readSync per record')
 checked.close()
 unchecked.close()
 fs.rmSync(fixture.dir, { recursive: true })

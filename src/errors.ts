@@ -22,6 +22,8 @@ export type SpillwayErrorCode =
   | 'ERR_STORE_CLOSED'
   /** Background work (a flush, a compaction, an eviction) failed with an error that carried no code of its own; see `.cause`. */
   | 'ERR_BACKGROUND_FAILED'
+  /** The native addon could not be loaded (see `.cause`), and the mmap backend was required. */
+  | 'ERR_NATIVE_UNAVAILABLE'
 
 export class SpillwayError extends Error {
   readonly code: SpillwayErrorCode

@@ -31,6 +31,8 @@ import type { SystemError } from './errors.js'
 const ADVICE = new Set<string>(['normal', 'random', 'sequential', 'willneed', 'dontneed'])
 const LOCK_MODES = new Set<string>(['exclusive', 'shared', 'unlock'])
 const ZERO_CHUNK = 1 << 16
+/** Node refuses a single read or write of 2 GiB or more (kIoMaxLength); a mapping may be 2 GiB. */
+const IO_CHUNK = 1 << 30
 const MESSAGES: Record<string, string> = {
   EINVAL: 'invalid argument',
   EACCES: 'permission denied',
@@ -137,7 +139,7 @@ function map(fd: number, length: number, writable: boolean): ArrayBuffer {
   const bytes = new Uint8Array(buffer)
   try {
     for (let done = 0; done < length;) {
-      const n = fs.readSync(fd, bytes, done, length - done, done)
+      const n = fs.readSync(fd, bytes, done, Math.min(IO_CHUNK, length - done), done)
       if (n === 0) throw systemError('EINVAL', 'mmap', -22) // file shrank under us
       done += n
     }
@@ -163,7 +165,7 @@ function unmap(buffer: ArrayBuffer): void {
 function writeBack(region: Region, buffer: ArrayBuffer, offset: number, length: number): void {
   const bytes = new Uint8Array(buffer, offset, length)
   for (let done = 0; done < length;) {
-    done += fs.writeSync(region.fd, bytes, done, length - done, offset + done)
+    done += fs.writeSync(region.fd, bytes, done, Math.min(IO_CHUNK, length - done), offset + done)
   }
 }
 

@@ -5,14 +5,16 @@
  * that one cannot do).
  *
  * SPILLWAY_BACKEND=pread forces the fallback without even loading the addon;
- * SPILLWAY_BACKEND=mmap turns a load failure into an import-time error, for
- * deployments that must not silently lose cross-process sharing.
+ * SPILLWAY_BACKEND=mmap turns a load failure into an import-time error
+ * (code ERR_NATIVE_UNAVAILABLE), for deployments that must not silently lose
+ * cross-process sharing.
  */
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { markAsUntransferable } from 'node:worker_threads'
+import { SpillwayError } from './errors.js'
 import { preadBackend } from './native-fallback.js'
 
 export type BackendName = 'mmap' | 'pread'
@@ -74,7 +76,9 @@ function loadAddon(): Addon | undefined {
       if (missing.length > 0) throw new Error(`spillway: ${file} lacks ${missing.join(', ')}; rebuild it`)
       loaded = { addon }
     } catch (err) {
-      loaded = { error: err instanceof Error ? err : new Error(String(err)) }
+      // The loader's own code (ERR_DLOPEN_FAILED, MODULE_NOT_FOUND, ...) stays on the cause.
+      const reason = err instanceof Error ? err.message : String(err)
+      loaded = { error: new SpillwayError('ERR_NATIVE_UNAVAILABLE', `spillway: the native addon did not load: ${reason}`, { cause: err }) }
     }
   }
   return 'addon' in loaded ? loaded.addon : undefined
@@ -111,7 +115,7 @@ function chooseDefault(): MappingApi {
   const requested = process.env['SPILLWAY_BACKEND']
   if (requested === 'pread') return preadBackend
   if (requested !== undefined && requested !== '' && requested !== 'mmap') {
-    throw new Error(`spillway: SPILLWAY_BACKEND must be 'mmap' or 'pread', not '${requested}'`)
+    throw invalidBackend(`SPILLWAY_BACKEND must be 'mmap' or 'pread', not '${requested}'`)
   }
   if (requested === 'mmap') return mappingFor('mmap')
   return loadAddon() !== undefined ? mappingFor('mmap') : preadBackend
@@ -120,20 +124,24 @@ function chooseDefault(): MappingApi {
 /** The API for a named backend; throws if 'mmap' is requested but the addon is unavailable. */
 export function mappingFor(name: BackendName): MappingApi {
   if (name === 'pread') return preadBackend
-  if (name !== 'mmap') throw new Error(`spillway: unknown backend '${String(name)}'`)
+  if (name !== 'mmap') throw invalidBackend(`unknown backend '${String(name)}'`)
   const addon = loadAddon()
   if (addon === undefined) {
     const cause = nativeLoadError()
-    throw new Error(
+    throw new SpillwayError('ERR_NATIVE_UNAVAILABLE',
       `spillway: the native mmap backend is unavailable (${cause?.message ?? 'unknown reason'}). ` +
         'Build it with `node scripts/build-native.mjs` (needs a C++17 compiler), or set SPILLWAY_BACKEND=pread.',
-      { cause },
-    )
+      { cause })
   }
   return (mmapApi ??= mmapBackend(addon))
 }
 
-/** Why the addon did not load, if it did not. Probes it if nothing has yet. */
+/** A backend name that is neither 'mmap' nor 'pread': a TypeError with Node's code for a bad argument value. */
+function invalidBackend(message: string): TypeError {
+  return Object.assign(new TypeError(`spillway: ${message}`), { code: 'ERR_INVALID_ARG_VALUE' })
+}
+
+/** Why the addon did not load (a SpillwayError, code ERR_NATIVE_UNAVAILABLE), if it did not. Probes it if nothing has yet. */
 export function nativeLoadError(): Error | undefined {
   loadAddon()
   return loaded !== undefined && 'error' in loaded ? loaded.error : undefined

@@ -71,8 +71,10 @@ export const HINT_ENTRY_BYTES = 20
 /** FORMAT.md §Bloom sidecar. */
 export const BLOOM_HEADER_BYTES = 24
 
+/** `length` rounded up to RECORD_ALIGN, in double arithmetic: exact for any length, 2^31 and beyond included. */
 export function alignRecord(length: number): number {
-  return (length + RECORD_ALIGN - 1) & ~(RECORD_ALIGN - 1)
+  const over = length % RECORD_ALIGN
+  return over === 0 ? length : length + RECORD_ALIGN - over
 }
 
 export function journalFileName(id: number): string {

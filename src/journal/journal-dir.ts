@@ -6,7 +6,7 @@ import { mapping as defaultMapping, mappingFor, type BackendName, type MappingAp
 import { checkBoolean, checkFunction, checkInteger, checkLimit, checkOneOf } from '../option-checks.js'
 import type { BloomFilter } from '../bloom-filter.js'
 import { ignoreCorruption, RECOVERY_MODES, type CorruptionHandler, type RecoveryMode } from './corruption.js'
-import { alignRecord, bloomFileName, HEADER_BYTES, hintFileName, journalFileName, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES, parseJournalFileName } from './format.js'
+import { bloomFileName, HEADER_BYTES, hintFileName, journalFileName, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES, parseJournalFileName } from './format.js'
 import { Journal } from './journal.js'
 import { MappingPolicy, type MappedJournal } from './mapping-policy.js'
 import { NextJournal } from './next-journal.js'
@@ -146,12 +146,9 @@ export class JournalDir {
   append(key: string | Uint8Array, value: Uint8Array | string, fields: AppendFields = {}): RecordLocation {
     if (this.#closed) throw new SpillwayError('ERR_JOURNAL_CLOSED', `journal directory ${this.dir} is closed`)
     const keyLength = keyByteLength(key)
-    const bytes = valueBytes(value)
+    let bytes = valueBytes(value)
     const length = recordLength(keyLength, bytes.byteLength)
-    if (alignRecord(length) > this.journalBytes - HEADER_BYTES) {
-      throw new SpillwayError('ERR_VALUE_TOO_LARGE',
-        `value of ${bytes.byteLength} bytes does not fit in a journal of ${this.journalBytes} bytes with its key and record header`)
-    }
+    if (length > this.journalBytes - HEADER_BYTES) throw this.#tooLarge(keyLength, bytes.byteLength)
     const flags = fields.flags ?? 0
     const expiresAt = fields.expiresAt ?? 0
     const writeTime = fields.writeTime ?? this.#now()
@@ -162,15 +159,42 @@ export class JournalDir {
         if (offset >= this.#prepareFrom) this.#prepareNext()
         return { journalId: journal.id, offset, length }
       }
+      // Sealing remaps the journal and may unmap others: key or value bytes
+      // viewed from a mapping (viewAt) would be detached under this append.
+      if (typeof key !== 'string' && this.#mapsAny(key)) key = key.slice()
+      if (this.#mapsAny(bytes)) bytes = bytes.slice()
       this.#retire(journal)
     }
   }
 
   /**
+   * The error for a record that cannot fit in one journal, naming the limit
+   * that was passed: the key's when no value at all fits beside it.
+   */
+  #tooLarge(keyLength: number, valueLength: number): SpillwayError {
+    const room = this.journalBytes - HEADER_BYTES - recordLength(0, 0)
+    if (keyLength > room) {
+      return new SpillwayError('ERR_KEY_TOO_LARGE',
+        `key of ${keyLength} bytes does not fit in a journal of ${this.journalBytes} bytes: its records hold at most ${room} bytes of key and value together`)
+    }
+    return new SpillwayError('ERR_VALUE_TOO_LARGE',
+      `value of ${valueLength} bytes does not fit in a journal of ${this.journalBytes} bytes with a key of ${keyLength} bytes: ` +
+      `at most ${room - keyLength} bytes of value fit beside that key`)
+  }
+
+  /** True when `bytes` lie in the mapping of a journal open here. */
+  #mapsAny(bytes: Uint8Array): boolean {
+    for (const { journal } of this.#slots.values()) if (journal.holds(bytes)) return true
+    return false
+  }
+
+  /**
    * Reads a record back, checking that it is whole (and its CRC32C, unless
    * verifyReads is off). A record that fails is reported and never returned.
-   * Key and value are views: of the mapping when the journal is mapped, so
-   * copy what must outlive the journal going cold.
+   * Key and value are copies of the caller's own: they stay valid and
+   * unchanged whatever happens to the journal, may be handed to anything that
+   * reads them later (`socket.write`, `fs.write`, a stream), and writing into
+   * them never touches the journal. See viewAt for reads without the copy.
    */
   read(location: RecordLocation): StoredRecord | undefined {
     return this.readAt(location.journalId, location.offset, location.length)
@@ -182,10 +206,31 @@ export class JournalDir {
    * key (a write confirming what it replaces); values are always checked.
    */
   readAt(journalId: number, offset: number, length: number, verifyCrc = this.#verifyReads): StoredRecord | undefined {
+    return this.#read(journalId, offset, length, verifyCrc, true)
+  }
+
+  /**
+   * `readAt` without the copy, for a caller that looks at the bytes at once
+   * and copies what it keeps (the store compares the key and decodes the
+   * value). Key and value are views of the journal's mapping when it is
+   * mapped, and the caller takes on three rules:
+   * - use them before the next call into this JournalDir, which may unmap
+   *   the journal: a view read after that is empty;
+   * - never hand them to anything that reads them later on another thread
+   *   (`socket.write`, `fs.write`, a stream): native code does not see the
+   *   unmap, and would send whatever memory is mapped there by then;
+   * - never write into them: a sealed journal is mapped read-only (the
+   *   process dies of SIGSEGV), and the active one is the file itself.
+   */
+  viewAt(journalId: number, offset: number, length: number, verifyCrc = this.#verifyReads): StoredRecord | undefined {
+    return this.#read(journalId, offset, length, verifyCrc, false)
+  }
+
+  #read(journalId: number, offset: number, length: number, verifyCrc: boolean, copy: boolean): StoredRecord | undefined {
     const slot = this.#slots.get(journalId)
     if (slot === undefined) return undefined
     this.#mapping.noteRead(slot)
-    const record = slot.journal.read(offset, length, verifyCrc)
+    const record = slot.journal.read(offset, length, verifyCrc, copy)
     if (record === undefined) this.#onCorruption({ file: slot.journal.file, offset, length, reason: 'corrupt-record' })
     return record
   }
@@ -194,7 +239,9 @@ export class JournalDir {
    * Visits every record of every journal, oldest journal first and in file
    * order within each. Sealed journals are read from their hint files when
    * those check out; otherwise the journal is scanned and its sidecars are
-   * rebuilt. The entry object and its key view are reused between calls.
+   * rebuilt. The entry object and its key view are reused between calls:
+   * `entry.key` and `entry.tags` follow viewAt's rules and are valid only
+   * during the call; copy what you keep.
    */
   replay(visit: (entry: ReplayEntry) => void): void {
     for (const id of this.journalIds()) this.replayJournal(id, visit)
@@ -328,11 +375,15 @@ export class JournalDir {
       try {
         journal = Journal.open(this.#api, file, id === ids[ids.length - 1], this.#onCorruption)
       } catch (err) {
-        if (err instanceof SpillwayError && err.code !== 'ERR_JOURNAL_VERSION') {
-          this.#onCorruption({ file, offset: 0, length: 0, reason: 'bad-header' })
+        if (!(err instanceof SpillwayError) || err.code === 'ERR_JOURNAL_VERSION') throw err
+        this.#onCorruption({ file, offset: 0, length: 0, reason: 'bad-header' })
+        // Salvage keeps every record that checks out: they carry their own CRCs.
+        if (this.#recovery !== 'salvage' || err.code !== 'ERR_JOURNAL_CORRUPT') continue
+        try {
+          journal = Journal.openSalvaged(this.#api, file, id)
+        } catch {
           continue
         }
-        throw err
       }
       this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
       if (journal.sealed) journal.remapReadOnly()

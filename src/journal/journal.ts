@@ -1,11 +1,12 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { threadId } from 'node:worker_threads'
-import { isSystemError, translateWriteError } from '../errors.js'
+import { isSystemError, SpillwayError, translateWriteError } from '../errors.js'
 import type { MappingApi } from '../native.js'
 import type { CorruptionHandler, RecoveryMode } from './corruption.js'
 import {
-  alignRecord, HDR_STATE, HDR_TAIL, HEADER_BYTES, journalFileName, STATE_ACTIVE, STATE_SEALED,
+  alignRecord, HDR_STATE, HDR_TAIL, HEADER_BYTES, journalFileName, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES, RECORD_ALIGN,
+  RECORD_HEADER_BYTES, STATE_ACTIVE, STATE_SEALED,
 } from './format.js'
 import { readHeader, writeHeader, type JournalHeader } from './header.js'
 import {
@@ -37,6 +38,9 @@ export class Journal {
   /** This thread's unsynced span of the journal. */
   #dirtyFrom = Infinity
   #dirtyTo = 0
+  /** Flushes started by syncAsync and not yet finished: the file stays open for them. */
+  #flushing = 0
+  #closed = false
 
   private constructor(api: MappingApi, file: string, fd: number, header: JournalHeader, limit: number, writable: boolean) {
     this.#api = api
@@ -164,6 +168,26 @@ export class Journal {
     }
   }
 
+  /**
+   * Opens, read-only, journal `id` whose header fails its checks, for salvage:
+   * the capacity is taken from the file's size, and its records are trusted
+   * only as far as their own lengths and CRCs (FORMAT.md §Recovery).
+   */
+  static openSalvaged(api: MappingApi, file: string, id: number): Journal {
+    const fd = fs.openSync(file, 'r')
+    try {
+      const size = fs.fstatSync(fd).size
+      const capacity = Math.min(size - (size % HEADER_BYTES), MAX_JOURNAL_BYTES)
+      if (capacity < MIN_JOURNAL_BYTES) throw new SpillwayError('ERR_NOT_A_JOURNAL', `${file} is too short to salvage`, { file })
+      const journal = new Journal(api, file, fd, { id, capacity, createdAt: 0 }, capacity, false)
+      journal.#map()
+      return journal
+    } catch (err) {
+      fs.closeSync(fd)
+      throw err
+    }
+  }
+
   get mapped(): boolean {
     return this.#buffer !== undefined
   }
@@ -192,6 +216,8 @@ export class Journal {
     if (!this.#writable || view === undefined || this.#tail === undefined) return -1
     const length = recordLength(keyLength, value.byteLength)
     const size = alignRecord(length)
+    // JournalDir refuses such records first; a claim this size would run past the end of any journal.
+    if (!(size <= this.capacity - HEADER_BYTES)) throw new RangeError(`a record of ${length} bytes cannot fit in ${this.file}`)
     const start = Number(Atomics.add(this.#tail, 0, claimSize(size)))
     if (start + size > this.capacity) {
       if (start < this.capacity) {
@@ -210,11 +236,16 @@ export class Journal {
 
   /**
    * Reads the record at `offset` and checks it is whole and `length` long
-   * (and, when `verifyCrc`, that its CRC32C matches). Mapped journals hand back
-   * views into the mapping; cold ones read into a fresh buffer.
+   * (and, when `verifyCrc`, that its CRC32C matches); undefined when the
+   * location cannot hold a record or the bytes there are not that record.
+   * With `copy`, key and value are memory of the caller's own. Without, a
+   * mapped journal hands back views into its mapping: they read as empty once
+   * it is unmapped, but only JavaScript access is guarded (see
+   * JournalDir.viewAt), and writing into them writes into the journal.
    */
-  read(offset: number, length: number, verifyCrc: boolean): StoredRecord | undefined {
-    if (offset < HEADER_BYTES || offset + length > this.limit) return undefined
+  read(offset: number, length: number, verifyCrc: boolean, copy: boolean): StoredRecord | undefined {
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < HEADER_BYTES || offset % RECORD_ALIGN !== 0 ||
+      length < RECORD_HEADER_BYTES || offset + length > this.limit) return undefined
     let view = this.#view
     let at = offset
     if (view === undefined) {
@@ -223,8 +254,14 @@ export class Journal {
       if (fs.readSync(this.#fd, bytes, 0, length, offset) !== length) return undefined
       view = byteView(bytes.buffer, bytes.byteOffset, length)
       at = 0
+      copy = false // already the caller's own
     }
-    return checkRecord(view, at, at + length, verifyCrc) === length ? storedRecord(view, at) : undefined
+    return checkRecord(view, at, at + length, verifyCrc) === length ? storedRecord(view, at, copy) : undefined
+  }
+
+  /** True when `bytes` lies in this journal's mapping, so unmapping it would detach them. */
+  holds(bytes: Uint8Array): boolean {
+    return this.#buffer !== undefined && bytes.buffer === this.#buffer
   }
 
   /** Replays the records; see scanJournal. Cold journals are read whole for the scan. */
@@ -232,7 +269,7 @@ export class Journal {
     let view = this.#view
     if (view === undefined) {
       const bytes = new Uint8Array(this.limit)
-      fs.readSync(this.#fd, bytes, 0, this.limit, 0)
+      readFully(this.#fd, bytes, 0)
       view = byteView(bytes.buffer)
     }
     const tail = this.#tail === undefined
@@ -241,26 +278,48 @@ export class Journal {
     return { view, result: scanJournal({ view, file: this.file, limit: this.limit, tail, mode, onCorruption, verifyCrc }) }
   }
 
-  /** Flushes this thread's appends since the last sync, and the header page that holds the tail. */
+  /**
+   * Makes this thread's appends since the last sync durable, and the header
+   * page that holds the tail: msync MS_SYNC of the range while the journal is
+   * mapped, an fdatasync of its file once it is cold (its pages were handed
+   * to the kernel with MS_ASYNC at the unmap, and nothing else flushes them).
+   */
   sync(): void {
-    if (this.#buffer === undefined || this.#dirtyTo === 0) return
-    this.#api.sync(this.#buffer, this.#dirtyFrom, this.#dirtyTo - this.#dirtyFrom, true)
-    this.#api.sync(this.#buffer, 0, HEADER_BYTES, true)
+    if (this.#dirtyTo === 0) return
+    if (this.#buffer === undefined) fs.fdatasyncSync(this.#fd)
+    else {
+      this.#api.sync(this.#buffer, this.#dirtyFrom, this.#dirtyTo - this.#dirtyFrom, true)
+      this.#api.sync(this.#buffer, 0, HEADER_BYTES, true)
+    }
     this.#dirtyFrom = Infinity
     this.#dirtyTo = 0
   }
 
-  /** Like sync, but the flush runs on the thread pool. */
+  /**
+   * Like sync, but the flush runs on the thread pool. The file descriptor
+   * stays open until every flush started here has finished (see close), so
+   * a flush never fails with EBADF nor lands on a file that reused the number.
+   * A flush that fails leaves its range to the next sync.
+   */
   async syncAsync(): Promise<void> {
-    if (this.#buffer === undefined || this.#dirtyTo === 0) return
+    if (this.#dirtyTo === 0) return
     const buffer = this.#buffer
     const from = this.#dirtyFrom
     const to = this.#dirtyTo
     this.#dirtyFrom = Infinity
     this.#dirtyTo = 0
-    // Both started at once: the journal may be sealed and remapped while they run, and a
-    // flush started before that must still complete (each pins its mapping until done).
-    await Promise.all([this.#api.syncAsync(buffer, from, to - from), this.#api.syncAsync(buffer, 0, HEADER_BYTES)])
+    this.#flushing++
+    try {
+      if (buffer === undefined) await datasync(this.#fd)
+      // Both started at once: the journal may be sealed and remapped while they run, and a
+      // flush started before that must still complete (each pins its mapping until done).
+      else await Promise.all([this.#api.syncAsync(buffer, from, to - from), this.#api.syncAsync(buffer, 0, HEADER_BYTES)])
+    } catch (err) {
+      this.#noteDirty(from, to)
+      throw err
+    } finally {
+      if (--this.#flushing === 0 && this.#closed) this.#closeFile()
+    }
   }
 
   /**
@@ -272,7 +331,7 @@ export class Journal {
     if (!this.#writable) return
     this.#unmap()
     this.#writable = false
-    this.#map()
+    if (this.#fileHoldsLimit()) this.#map()
   }
 
   /** Unmaps a sealed journal; its reads go through pread from now on. */
@@ -281,9 +340,18 @@ export class Journal {
     this.#unmap()
   }
 
-  /** Maps a cold journal again. */
+  /** Maps a cold journal again, unless its file has been cut short meanwhile. */
   makeWarm(): void {
-    if (this.#buffer === undefined) this.#map()
+    if (this.#buffer === undefined && this.#fileHoldsLimit()) this.#map()
+  }
+
+  /**
+   * False when another program truncated the file: a mapping past its end
+   * would raise SIGBUS on the first read there, so such a journal stays
+   * unmapped and its reads go through pread, which sees the end.
+   */
+  #fileHoldsLimit(): boolean {
+    return fs.fstatSync(this.#fd).size >= this.limit
   }
 
   /** The fraction of the mapping resident in memory (0 when cold). */
@@ -291,9 +359,15 @@ export class Journal {
     return this.#buffer === undefined ? 0 : this.#api.residentFraction(this.#buffer)
   }
 
+  /** Unmaps the journal, and closes its file once no flush started by syncAsync still needs it. */
   close(): void {
-    if (this.#fd < 0) return
+    if (this.#closed) return
+    this.#closed = true
     this.#unmap()
+    if (this.#flushing === 0) this.#closeFile()
+  }
+
+  #closeFile(): void {
     fs.closeSync(this.#fd)
     this.#fd = -1
   }
@@ -335,6 +409,23 @@ export class Journal {
     if (from < this.#dirtyFrom) this.#dirtyFrom = from
     if (to > this.#dirtyTo) this.#dirtyTo = to
   }
+}
+
+/** Node refuses a single read of 2 GiB or more (kIoMaxLength); journals may be 2 GiB. */
+const IO_CHUNK = 1 << 30
+
+/** Reads bytes.byteLength bytes of `fd` from `position`, in chunks Node accepts; the rest stays zero past EOF. */
+function readFully(fd: number, bytes: Uint8Array, position: number): void {
+  for (let done = 0; done < bytes.byteLength;) {
+    const n = fs.readSync(fd, bytes, done, Math.min(IO_CHUNK, bytes.byteLength - done), position + done)
+    if (n === 0) return
+    done += n
+  }
+}
+
+/** fdatasync of `fd` on the thread pool. */
+function datasync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err === null ? resolve() : reject(err))))
 }
 
 /** BigInts for the common record sizes, so a claim allocates nothing. */

@@ -7,6 +7,9 @@ export interface MappedJournal {
   readsSinceSweep: number
 }
 
+/** The longest delay Node's timers take as given (2^31 − 1 ms); longer ones fire after 1 ms. */
+const MAX_TIMER_MS = 0x7fffffff
+
 /** A cold journal read this often between sweeps is worth mapping again. */
 const WARM_AFTER_READS = 32
 
@@ -32,10 +35,7 @@ export class MappingPolicy {
     this.#canMap = canMap
     this.#journals = journals
     this.#active = active
-    if (coldAfterMs !== Infinity) {
-      this.#sweeper = setInterval(() => this.#sweepIdle(), coldAfterMs)
-      this.#sweeper.unref()
-    }
+    if (coldAfterMs !== Infinity) this.#sweepEvery(coldAfterMs)
   }
 
   /** Notes a read of `entry`, mapping it again if it is cold and read often. */
@@ -62,7 +62,26 @@ export class MappingPolicy {
   }
 
   close(): void {
-    clearInterval(this.#sweeper)
+    clearTimeout(this.#sweeper)
+  }
+
+  /**
+   * Sweeps every `interval` ms. Node clamps a timer above 2^31 − 1 ms (about
+   * 24.8 days) to 1 ms, so a longer interval is waited out in steps it takes.
+   */
+  #sweepEvery(interval: number): void {
+    let due = performance.now() + interval
+    const wait = (): void => {
+      this.#sweeper = setTimeout(() => {
+        if (performance.now() >= due) {
+          this.#sweepIdle()
+          due = performance.now() + interval
+        }
+        wait()
+      }, Math.min(Math.max(due - performance.now(), 1), MAX_TIMER_MS))
+      this.#sweeper.unref()
+    }
+    wait()
   }
 
   #sweepIdle(): void {

@@ -143,7 +143,7 @@ export function decodeRecord(view: ByteView, offset: number): RecordInfo {
   }
 }
 
-/** A record read back. Key and value are views over the bytes they were read from. */
+/** A record read back: its key and value bytes, with its fields. */
 export interface StoredRecord {
   flags: number
   writeTime: number
@@ -154,18 +154,29 @@ export interface StoredRecord {
 
 /**
  * The record that `checkRecord` accepted at `offset`, with plain Uint8Array
- * views for key and value: half the cost of Buffer views on the read path.
+ * views for key and value (half the cost of Buffer views on the read path).
+ * With `copy`, key and value are first copied out together into memory of
+ * their own; otherwise they are views of `view`'s memory.
  */
-export function storedRecord(view: ByteView, offset: number): StoredRecord {
+export function storedRecord(view: ByteView, offset: number, copy: boolean): StoredRecord {
   const { u8, dv } = view
   const keyLength = dv.getUint16(offset + REC_KEY_LENGTH, true)
-  const keyAt = u8.byteOffset + offset + RECORD_HEADER_BYTES
+  const valueLength = dv.getUint32(offset + REC_VALUE_LENGTH, true)
+  let bytes: Uint8Array = u8
+  let keyAt = offset + RECORD_HEADER_BYTES
+  if (copy) {
+    // Node's pooled slab for small records: a fresh ArrayBuffer per read costs far more than the copy.
+    bytes = Buffer.allocUnsafe(keyLength + valueLength)
+    u8.copy(bytes, 0, keyAt, keyAt + keyLength + valueLength)
+    keyAt = 0
+  }
+  keyAt += bytes.byteOffset
   return {
     flags: dv.getUint16(offset + REC_FLAGS, true),
     writeTime: dv.getFloat64(offset + REC_WRITE_TIME, true),
     expiresAt: dv.getFloat64(offset + REC_EXPIRES_AT, true),
-    key: new Uint8Array(u8.buffer, keyAt, keyLength),
-    value: new Uint8Array(u8.buffer, keyAt + keyLength, dv.getUint32(offset + REC_VALUE_LENGTH, true)),
+    key: new Uint8Array(bytes.buffer, keyAt, keyLength),
+    value: new Uint8Array(bytes.buffer, keyAt + keyLength, valueLength),
   }
 }
 

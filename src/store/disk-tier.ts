@@ -76,8 +76,8 @@ export class DiskTier {
     const keydir = this.keydir
     for (let slot = keydir.find(key.hash); slot >= 0; slot = keydir.findNext(key.hash, slot)) {
       const record = forValue
-        ? this.journals.readAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
-        : this.journals.readAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot), false)
+        ? this.journals.viewAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
+        : this.journals.viewAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot), false)
       if (record === undefined) {
         // Reported as corrupt by the journals; never served. Forget it and look again.
         this.dropSlot(slot)
@@ -123,7 +123,7 @@ export class DiskTier {
   #slotHolding(hash: number, key: Uint8Array): number {
     const keydir = this.keydir
     for (let slot = keydir.find(hash); slot >= 0; slot = keydir.findNext(hash, slot)) {
-      const record = this.journals.readAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
+      const record = this.journals.viewAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
       if (record === undefined || sameBytes(record.key, key)) return slot
     }
     return -1
@@ -137,7 +137,7 @@ export class DiskTier {
    */
   moveSlot(slot: number, flags: number, keepHit: boolean): number {
     const keydir = this.keydir
-    const record = this.journals.readAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
+    const record = this.journals.viewAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
     if (record === undefined) {
       this.dropSlot(slot)
       return 0

@@ -46,7 +46,7 @@ export class KeySnapshot {
   }
 
   #read(i: number, journals: JournalDir): string | null {
-    const record = journals.readAt(this.#journalIds[i], this.#offsets[i], this.#lengths[i], false)
+    const record = journals.viewAt(this.#journalIds[i], this.#offsets[i], this.#lengths[i], false)
     return record === undefined ? null : Buffer.from(record.key).toString('utf8')
   }
 }

@@ -13,7 +13,7 @@ export function otherCarries(disk: DiskTier, keyHash: number, hash: number, exce
   const keydir = disk.keydir
   for (let slot = keydir.find(keyHash); slot >= 0; slot = keydir.findNext(keyHash, slot)) {
     if (slot === exceptSlot) continue
-    const record = disk.journals.readAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot), false)
+    const record = disk.journals.viewAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot), false)
     const block = record === undefined ? undefined : tagBlockOf(record.flags, record.value)
     if (block !== undefined && blockHasTagHash(block, hash)) return true
   }
@@ -23,7 +23,7 @@ export function otherCarries(disk: DiskTier, keyHash: number, hash: number, exce
 /** The tag block of the record in `slot`, copied (a later append may remap its journal), or undefined. */
 export function tagBlockAt(disk: DiskTier, slot: number): Uint8Array | undefined {
   const keydir = disk.keydir
-  const record = disk.journals.readAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot), false)
+  const record = disk.journals.viewAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot), false)
   return record === undefined ? undefined : tagBlockOf(record.flags, record.value)?.slice()
 }
 
@@ -46,7 +46,7 @@ export function purgeTagged(disk: DiskTier, heap: HeapTier, index: TagIndex, tag
     while (slot >= 0) {
       // Without the CRC over the value: only the key and tag block are used, and a damaged record
       // is never served (reads check it), so purging or keeping it by mistake changes nothing seen.
-      const record = disk.journals.readAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot), false)
+      const record = disk.journals.viewAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot), false)
       if (record === undefined) {
         // Reported as corrupt by the journals and never served: forget it, as a read does.
         disk.dropSlot(slot)

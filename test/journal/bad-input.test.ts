@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { CorruptionReport } from '../../src/journal/corruption.js'
 import { FORMAT_VERSION, HDR_VERSION, journalFileName } from '../../src/journal/format.js'
 import { Journal } from '../../src/journal/journal.js'
@@ -56,19 +57,28 @@ describe('bad input', () => {
   it('a directory that is not writable gives ERR_DIR_NOT_WRITABLE and its files are untouched', () => {
     const dir = dirWithOneRecord()
     const before = snapshot(dir)
-    const script = `import { JournalDir } from ${JSON.stringify(new URL('../../src/journal/journal-dir.js', import.meta.url).href)}
-      try { JournalDir.open(${JSON.stringify(dir)}); console.log('opened') } catch (err) { console.log(err.code + ' ' + err.message) }`
-    let out: string
+    let modules = new URL('../../src/', import.meta.url)
+    const options: { uid?: number; gid?: number } = {}
     if (process.getuid?.() === 0) {
-      // root writes anywhere; an unprivileged child sees the directory as users do.
+      // root writes anywhere: the child runs as an unprivileged user, and sees the directory as users do.
+      // It imports a world-readable copy of the compiled modules, since the checkout may sit where that
+      // user cannot go (a clone inside a mktemp -d directory, mode 0700).
+      const copy = tempDir('modules')
+      fs.cpSync(fileURLToPath(modules), path.join(copy, 'src'), { recursive: true })
+      for (const entry of [copy, ...fs.readdirSync(copy, { recursive: true, encoding: 'utf8' }).map((name) => path.join(copy, name))]) {
+        fs.chmodSync(entry, fs.statSync(entry).isDirectory() ? 0o755 : 0o644)
+      }
+      modules = pathToFileURL(path.join(copy, 'src') + '/')
       fs.chmodSync(path.dirname(dir), 0o755)
       fs.chmodSync(dir, 0o755)
-      out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' }).stdout
-    } else {
-      fs.chmodSync(dir, 0o555)
-      out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).stdout
-      fs.chmodSync(dir, 0o755)
-    }
+      Object.assign(options, { uid: 65534, gid: 65534 })
+    } else fs.chmodSync(dir, 0o555)
+    const script = `import { JournalDir } from ${JSON.stringify(new URL('journal/journal-dir.js', modules).href)}
+      try { JournalDir.open(${JSON.stringify(dir)}); console.log('opened') } catch (err) { console.log(err.code + ' ' + err.message) }`
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { ...options, encoding: 'utf8' })
+    fs.chmodSync(dir, 0o755)
+    const out = child.stdout
+    assert.equal(child.stderr, '', 'the child ran')
     assert.match(out, /^ERR_DIR_NOT_WRITABLE journal directory .* not writable \(EACCES\)/)
     assert.deepEqual(snapshot(dir), before)
   })

@@ -33,7 +33,36 @@ describe('backend selection', () => {
 
   it('mappingFor names its backend and rejects unknown ones', () => {
     for (const name of availableBackends()) assert.equal(mappingFor(name).name, name)
-    assert.throws(() => mappingFor('nope' as BackendName), /unknown backend/)
+    assert.throws(() => mappingFor('nope' as BackendName), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /unknown backend/ })
+  })
+
+  it('a native addon that does not load gives errors with a code, and the cause kept', () => {
+    // A copy of the compiled modules in a package with no built addon.
+    const root = fs.mkdtempSync(os.tmpdir() + '/spillway-noaddon-')
+    after(() => fs.rmSync(root, { recursive: true, force: true }))
+    fs.cpSync(fileURLToPath(new URL('../../src/', import.meta.url)), `${root}/dist/src`, { recursive: true })
+    fs.mkdirSync(`${root}/native`)
+    fs.writeFileSync(`${root}/native/binding.gyp`, '{}')
+    fs.writeFileSync(`${root}/package.json`, '{"type":"module"}')
+    const probe = (backendEnv: string | undefined) => spawnSync(process.execPath, ['--input-type=module', '-e', `
+      try {
+        const native = await import(${JSON.stringify(`${root}/dist/src/native.js`)})
+        const loadError = native.nativeLoadError()
+        let mmap
+        try { native.mappingFor('mmap') } catch (err) { mmap = { code: err.code, causeCode: err.cause?.code } }
+        console.log(JSON.stringify({ backend: native.backend(), load: { code: loadError?.code, causeCode: loadError?.cause?.code }, mmap }))
+      } catch (err) {
+        console.log(JSON.stringify({ importFailed: { code: err.code, name: err.name } }))
+      }
+    `], { encoding: 'utf8', env: { ...process.env, SPILLWAY_BACKEND: backendEnv ?? '' } })
+    const fallback = JSON.parse(probe(undefined).stdout) as Record<string, unknown>
+    assert.deepEqual(fallback, {
+      backend: 'pread',
+      load: { code: 'ERR_NATIVE_UNAVAILABLE', causeCode: 'MODULE_NOT_FOUND' },
+      mmap: { code: 'ERR_NATIVE_UNAVAILABLE', causeCode: 'ERR_NATIVE_UNAVAILABLE' },
+    })
+    assert.deepEqual(JSON.parse(probe('mmap').stdout), { importFailed: { code: 'ERR_NATIVE_UNAVAILABLE', name: 'SpillwayError' } })
+    assert.deepEqual(JSON.parse(probe('mmapp').stdout), { importFailed: { code: 'ERR_INVALID_ARG_VALUE', name: 'TypeError' } })
   })
 })
 
@@ -166,13 +195,14 @@ for (const name of availableBackends()) {
     })
 
     it('allocate reports ENOSPC on a full filesystem', (t) => {
-      const run = runOnTinyFilesystem(here('./enospc-child.js'), `${dir}/small`)
+      const run = runOnTinyFilesystem(here('./enospc-child.js'), `${dir}/small`, '1m', [name])
       if (run === undefined) {
         t.skip('cannot mount a private tmpfs here')
         return
       }
       assert.equal(run.status, 0, run.stderr)
       const seen = JSON.parse(run.stdout) as Record<string, unknown>
+      assert.deepEqual(Object.keys(seen), [name], 'the child ran the backend this case names, and only that one')
       assert.deepEqual(seen[name], { code: 'ENOSPC', syscall: 'posix_fallocate', sizeAfter: 0 })
     })
 
@@ -268,6 +298,7 @@ for (const name of availableBackends()) {
       const seen = JSON.parse(run.stdout) as Record<string, unknown>
       assert.equal(seen['mappedBefore'], 64)
       assert.equal(seen['afterGc'], 0)
+      assert.equal(seen['oldCollected'], true, 'the unmapped buffer was collected, so its finalizer ran')
       assert.equal(seen['stillMapped'], 1)
       assert.equal(seen['firstByte'], 7)
       assert.equal(seen['oldViewLength'], 0)
