@@ -14,7 +14,8 @@ export function removeDeadWritersTempFiles(dir: string, names: string[]): void {
   }
 }
 
-function processIsAlive(pid: number): boolean {
+/** Whether `pid` names a live process (one this process may not signal counts: it exists). */
+export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
