@@ -268,6 +268,14 @@ export class JournalDir {
     return bytes
   }
 
+  /**
+   * Sealed journals whose hint is waiting for a claim below their end to be
+   * published (or its writer to be gone). For tests and diagnostics.
+   */
+  sidecarsAwaitingClaims(): number[] {
+    return this.#sidecars.awaitingClaims()
+  }
+
   /** The journal being appended to, if there is one yet. */
   activeJournalId(): number | undefined {
     return this.#active?.id
