@@ -10,7 +10,7 @@ import { alignRecord, bloomFileName, HEADER_BYTES, hintFileName, journalFileName
 import { Journal } from './journal.js'
 import { MappingPolicy, type MappedJournal } from './mapping-policy.js'
 import { NextJournal } from './next-journal.js'
-import { processIsAlive, removeDeadWritersTempFiles } from './temp-files.js'
+import { processIsAlive, removeAbandonedTempFiles } from './temp-files.js'
 import { WriterLock } from './writer-lock.js'
 import { recordLength, type ByteView, type StoredRecord } from './record.js'
 import type { ScanResult } from './scanner.js'
@@ -343,7 +343,7 @@ export class JournalDir {
     }
     this.#writerLock = WriterLock.acquire(this.dir, this.#api.name === 'pread')
     const names = fs.readdirSync(this.dir)
-    removeDeadWritersTempFiles(this.dir, names)
+    removeAbandonedTempFiles(this.dir, names)
     const ids = names.map(parseJournalFileName).filter((id): id is number => id !== undefined).sort((a, b) => a - b)
     for (const id of ids) {
       this.#newestId = id

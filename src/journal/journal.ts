@@ -13,6 +13,7 @@ import {
   type ByteView, type StoredRecord,
 } from './record.js'
 import { scanJournal, tailLagsData, type ClaimWriterAlive, type ScanResult } from './scanner.js'
+import { holdTempFile } from './temp-files.js'
 
 /**
  * One journal file open in this thread. While active it is mapped read-write
@@ -64,19 +65,17 @@ export class Journal {
       throw translateWriteError(err, `creating journal ${file}`)
     }
     try {
+      // Locked until it is linked and removed: an opener elsewhere removes only temporary files no one holds.
+      holdTempFile(fd)
       api.allocate(fd, 0, capacity)
       fs.writeSync(fd, header, 0, HEADER_BYTES, 0)
       fs.fdatasyncSync(fd)
+      return Journal.linkPrepared(tmp, dir, id)
     } catch (err) {
-      fs.rmSync(tmp, { force: true })
       throw translateWriteError(err, `creating journal ${file}`)
     } finally {
-      fs.closeSync(fd)
-    }
-    try {
-      return Journal.linkPrepared(tmp, dir, id)
-    } finally {
       fs.rmSync(tmp, { force: true })
+      fs.closeSync(fd)
     }
   }
 
@@ -120,6 +119,7 @@ export class Journal {
     }
     let ready = false
     try {
+      holdTempFile(handle.fd)
       if (wanted()) {
         api.allocate(handle.fd, 0, capacity)
         await handle.write(header, 0, HEADER_BYTES, 0)

@@ -4,6 +4,9 @@ import { availableBackends, mappingFor, type MappingApi } from '../native.js'
 
 /** The lock calls: the kernel's flock when the addon loads, whatever the backend; else the fallback's, within this thread only. */
 const locks: MappingApi = mappingFor(availableBackends()[0])
+/** Whether `fileLocks` are the kernel's, and so hold between threads and processes. */
+export const kernelLocks = locks.name === 'mmap'
+export const fileLocks: Pick<MappingApi, 'lock'> = locks
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
 /** A conversion can lose the lock for an instant to another prober; this many tries of 1 ms tell that from a lasting holder. */
 const RETAKE_TRIES = 1000
