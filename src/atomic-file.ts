@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { threadId } from 'node:worker_threads'
+import { holdTempFile } from './journal/temp-files.js'
 
 /**
  * Writes a whole file under a private name and renames it into place, so a
@@ -9,14 +10,18 @@ import { threadId } from 'node:worker_threads'
  * its own checksum catches a copy the kernel lost.
  */
 export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  // The journal directory's clean-up at open removes `.<name>.<pid>.<thread>.tmp` files of dead processes.
+  // The journal directory's clean-up at open removes `.<name>.<pid>.<thread>.tmp` files that no one holds locked.
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${threadId}.tmp`)
+  const fd = fs.openSync(tmp, 'w')
   try {
-    fs.writeFileSync(tmp, bytes)
+    holdTempFile(fd)
+    fs.writeFileSync(fd, bytes)
     fs.renameSync(tmp, file)
   } catch (err) {
     fs.rmSync(tmp, { force: true })
     throw err
+  } finally {
+    fs.closeSync(fd)
   }
 }
 

@@ -4,7 +4,10 @@
  * the pure-TypeScript 'pread' fallback (see src/native-fallback.ts for what
  * that one cannot do).
  *
- * SPILLWAY_BACKEND=pread forces the fallback without even loading the addon;
+ * SPILLWAY_BACKEND=pread forces the fallback for mappings and I/O; the addon
+ * is still loaded, when it can be, for the kernel's flock, which the journal
+ * directory's writer lock needs to hold between processes
+ * (src/journal/writer-lock.ts);
  * SPILLWAY_BACKEND=mmap turns a load failure into an import-time error
  * (code ERR_NATIVE_UNAVAILABLE), for deployments that must not silently lose
  * cross-process sharing.

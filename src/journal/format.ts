@@ -5,7 +5,7 @@
  */
 
 /** FORMAT.md §Versioning. Every file kind carries this number. */
-export const FORMAT_VERSION = 1
+export const FORMAT_VERSION = 2
 
 /** FORMAT.md §Journal file. "SPWJ", "SPWH", "SPWB" read as little-endian u32. */
 export const JOURNAL_MAGIC = 0x4a575053
@@ -48,6 +48,12 @@ export const END_MARKER = 0xffffffff
  * free, and END_MARKER is no pending length a record could have.
  */
 export const PENDING_BIT = 0x80000000
+/**
+ * While the commit word is pending, the word after it (where the CRC goes at
+ * publication) holds the claiming writer's pid, 0 until it is stored: recovery
+ * beside live writers tells a claim still being written from a dead writer's hole.
+ */
+export const REC_CLAIM_PID = REC_CRC
 
 /** FORMAT.md §Record flags. */
 export const FLAG_TOMBSTONE = 1 << 0

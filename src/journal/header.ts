@@ -44,8 +44,9 @@ export function readHeader(page: Uint8Array, file: string): JournalHeader {
   // The version comes before the CRC: a later version may lay its header out differently.
   const version = dv.getUint32(HDR_VERSION, true)
   if (version !== FORMAT_VERSION) {
+    const advice = version < FORMAT_VERSION ? ': it was written by an older spillway; the directory is a cache, so remove it to start afresh' : ''
     throw new SpillwayError('ERR_JOURNAL_VERSION',
-      `${file} has journal format version ${version}; this spillway reads version ${FORMAT_VERSION} only`, { file })
+      `${file} has journal format version ${version}; this spillway reads version ${FORMAT_VERSION} only${advice}`, { file })
   }
   if (dv.getUint32(HDR_CRC, true) !== crc32c(0, page, 0, HDR_CRC)) {
     throw new SpillwayError('ERR_JOURNAL_CORRUPT', `${file}: journal header fails its CRC32C check`, { file })

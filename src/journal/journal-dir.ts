@@ -10,9 +10,11 @@ import { bloomFileName, HEADER_BYTES, hintFileName, journalFileName, MAX_JOURNAL
 import { Journal } from './journal.js'
 import { MappingPolicy, type MappedJournal } from './mapping-policy.js'
 import { NextJournal } from './next-journal.js'
-import { removeDeadWritersTempFiles } from './temp-files.js'
+import { processIsAlive, removeAbandonedTempFiles } from './temp-files.js'
+import { WriterLock } from './writer-lock.js'
 import { recordLength, type ByteView, type StoredRecord } from './record.js'
 import type { ScanResult } from './scanner.js'
+import type { CorruptionReport } from './corruption.js'
 import { SidecarBuilder } from './sidecar-builder.js'
 import { loadBloom, loadSidecars, readHint, visitScanned, writeSidecars, type ReplayEntry } from './sidecars.js'
 
@@ -83,8 +85,9 @@ export class JournalDir {
   #next: NextJournal
   /** Capacity of removed journals whose files are still being deleted. */
   #removingBytes = 0
-  /** The scan of the active journal made at open, until replay uses it. */
-  #openScan: { journal: Journal; tail: number; damaged: boolean; view: ByteView; result: ScanResult } | undefined
+  /** The scan of the active journal made at open, until replay uses it; `reported` so a rescan does not report twice. */
+  #openScan: { journal: Journal; tail: number; damaged: boolean; view: ByteView; result: ScanResult; reported: Set<string> } | undefined
+  #writerLock: WriterLock | undefined
   #closed = false
 
   private constructor(dir: string, options: JournalDirOptions) {
@@ -253,11 +256,18 @@ export class JournalDir {
     if (slot === undefined) return
     const journal = slot.journal
     const opened = this.#openScan
-    if (opened?.journal === journal && opened.tail === journal.tail) {
+    let onCorruption = this.#onCorruption
+    if (opened?.journal === journal) {
       this.#openScan = undefined
-      visitScanned(id, opened.view, opened.result.offsets, visit)
-      if (opened.damaged) this.#retire(journal)
-      return
+      if (opened.tail === journal.tail) {
+        visitScanned(id, opened.view, opened.result.offsets, visit)
+        if (opened.damaged) this.#retire(journal)
+        return
+      }
+      // Other writers appended since the open: scan again, without reporting twice what the open reported.
+      onCorruption = (report) => {
+        if (!opened.reported.has(reportKey(report))) this.#onCorruption(report)
+      }
     }
     const sealed = journal.sealed && journal !== this.#active
     if (sealed) {
@@ -267,9 +277,10 @@ export class JournalDir {
         return
       }
     }
-    const { view, result } = journal.scan(this.#recovery, this.#onCorruption)
+    const { view, result } = journal.scan(this.#recovery, onCorruption, { claimAlive: this.#claimAlive })
     visitScanned(id, view, result.offsets, visit)
-    if (sealed && !result.rejected) slot.bloom = this.#writeSidecarsQuietly(journal, view, result.offsets).bloom
+    if (sealed && hintable(result)) slot.bloom = this.#writeSidecarsQuietly(journal, view, result.offsets).bloom
+    if (opened?.journal === journal && opened.damaged) this.#retire(journal)
   }
 
   /**
@@ -284,8 +295,11 @@ export class JournalDir {
     // A hint runs to megabytes: read it on the thread pool.
     const stored = await readHint(this.dir, id, this.#onCorruption, true)
     if (stored !== undefined || this.#slots.get(id) !== slot) return stored
-    const { view, result } = slot.journal.scan(this.#recovery, this.#onCorruption)
-    const built = this.#writeSidecarsQuietly(slot.journal, view, result.rejected ? new Uint32Array(0) : result.offsets)
+    const { view, result } = slot.journal.scan(this.#recovery, this.#onCorruption, { claimAlive: this.#claimAlive })
+    // A hint never leaves out a record: none while a claim below the end may still be published.
+    if (result.unpublished > 0) return undefined
+    const offsets = result.rejected ? new Uint32Array(0) : result.offsets
+    const built = hintable(result) ? this.#writeSidecarsQuietly(slot.journal, view, offsets) : writeSidecars(undefined, id, view, offsets)
     slot.bloom = built.bloom
     return built.hint
   }
@@ -299,6 +313,14 @@ export class JournalDir {
     let bytes = this.#removingBytes + this.#next.bytesBeyond(this.#newestId)
     for (const { journal } of this.#slots.values()) bytes += journal.capacity
     return bytes
+  }
+
+  /**
+   * Sealed journals whose hint is waiting for a claim below their end to be
+   * published (or its writer to be gone). For tests and diagnostics.
+   */
+  sidecarsAwaitingClaims(): number[] {
+    return this.#sidecars.awaitingClaims()
   }
 
   /** The journal being appended to, if there is one yet. */
@@ -356,6 +378,7 @@ export class JournalDir {
     for (const { journal } of this.#slots.values()) journal.close()
     this.#slots.clear()
     this.#activate(undefined)
+    this.#writerLock?.release()
   }
 
   #openFiles(): void {
@@ -365,8 +388,9 @@ export class JournalDir {
     } catch (err) {
       throw translateWriteError(err, `journal directory ${this.dir}`)
     }
+    this.#writerLock = WriterLock.acquire(this.dir, this.#api.name === 'pread')
     const names = fs.readdirSync(this.dir)
-    removeDeadWritersTempFiles(this.dir, names)
+    removeAbandonedTempFiles(this.dir, names)
     const ids = names.map(parseJournalFileName).filter((id): id is number => id !== undefined).sort((a, b) => a - b)
     for (const id of ids) {
       this.#newestId = id
@@ -394,31 +418,69 @@ export class JournalDir {
   }
 
   /**
-   * Scans the journal that was active when the directory was last used. If
-   * recovery found anything but holes, no record is appended to it again: a
-   * record written after a torn tail or a damaged record would sit where the
-   * next recovery stops (point-in-time) or refuses the journal (tolerate-tail).
-   * The scan is kept for the replay that normally follows the open.
+   * Scans the journal that was active when the directory was last used, or
+   * that other writers are appending to now. A claim still being written is
+   * not damage (claimAlive). If recovery found anything but holes, the
+   * journal is sealed for every writer: a record written after a torn tail or
+   * a damaged record would sit where the next recovery stops (point-in-time)
+   * or refuses the journal (tolerate-tail), and no writer may be left
+   * appending to a journal the others have left. The scan is kept for the
+   * replay that normally follows the open.
    */
   #recoverActive(journal: Journal): void {
     let damaged = false
+    const reported = new Set<string>()
     const scan = journal.scan(this.#recovery, (report) => {
       if (report.reason !== 'hole') damaged = true
+      reported.add(reportKey(report))
       this.#onCorruption(report)
-    })
-    this.#openScan = { journal, tail: journal.tail, damaged, ...scan }
-    if (damaged) this.#activate(undefined)
+    }, { claimAlive: this.#claimAlive })
+    if (damaged) {
+      journal.sealForEveryone()
+      this.#activate(undefined)
+    }
+    this.#openScan = { journal, tail: journal.tail, damaged, reported, ...scan }
+  }
+
+  /**
+   * Whether the writer of an unpublished claim may still be writing it
+   * (FORMAT.md §Recovery): not when no other JournalDir holds the directory
+   * (this one has nothing in flight while it scans); else not when the pid
+   * recorded with the claim names no live process. A claim with no pid yet,
+   * or this process's (another thread's), may be in progress.
+   */
+  #claimAlive = (pid: number): boolean => {
+    if (this.#writerLock === undefined || !this.#writerLock.othersMayHold()) return false
+    return pid === 0 || pid === process.pid || processIsAlive(pid)
   }
 
   /** Opens the journal after the newest one known here, creating it unless another writer already has. */
   #nextJournal(): Journal {
-    const id = this.#newestId + 1
-    this.#next.create(id)
-    const journal = Journal.open(this.#api, path.join(this.dir, journalFileName(id)), true, this.#onCorruption)
-    this.#newestId = id
-    this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
-    this.#activate(journal)
-    return journal
+    for (;;) {
+      const id = this.#newestId + 1
+      this.#next.create(id)
+      const file = path.join(this.dir, journalFileName(id))
+      let journal: Journal
+      try {
+        journal = Journal.open(this.#api, file, true, this.#onCorruption)
+      } catch (err) {
+        // A journal is linked into place whole, so a bad header under its name is a foreign or
+        // damaged file: reported and passed over, as an open does, rather than blocking every append.
+        if (!(err instanceof SpillwayError) || err.code === 'ERR_JOURNAL_VERSION') throw err
+        this.#onCorruption({ file, offset: 0, length: 0, reason: 'bad-header' })
+        this.#newestId = id
+        continue
+      }
+      this.#newestId = id
+      this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
+      if (journal.sealed) {
+        // Others filled it between its link and this open: move on with them.
+        journal.remapReadOnly()
+        continue
+      }
+      this.#activate(journal)
+      return journal
+    }
   }
 
   #activate(journal: Journal | undefined): void {
@@ -438,7 +500,7 @@ export class JournalDir {
     if (this.#active === journal) this.#activate(undefined)
     journal.remapReadOnly()
     this.#mapping.enforceBudget()
-    void this.#sidecars.build({ dir: this.dir, id: journal.id, recovery: this.#recovery, backend: this.#api.name }).then((result) => {
+    void this.#sidecars.build({ dir: this.dir, id: journal.id, recovery: this.#recovery, backend: this.#api.name, exclusive: this.#api.name === 'pread' }).then((result) => {
       for (const report of result.reports) this.#onCorruption(report)
       const slot = this.#slots.get(journal.id)
       if (result.ok && slot !== undefined && !this.#closed) slot.bloom = loadBloom(this.dir, journal.id, this.#onCorruption)
@@ -454,4 +516,18 @@ export class JournalDir {
       return writeSidecars(undefined, journal.id, view, offsets)
     }
   }
+}
+
+/**
+ * Whether a scan's records may go into a hint file (FORMAT.md §Hint file): a
+ * hint is used under every recovery mode, so only a scan whose outcome no
+ * mode changes (no damage but at the tail) and that found no claim still
+ * being written.
+ */
+function hintable(result: ScanResult): boolean {
+  return !result.rejected && !result.modeDependent && result.unpublished === 0
+}
+
+function reportKey(report: CorruptionReport): string {
+  return `${report.reason}@${report.offset}`
 }

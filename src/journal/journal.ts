@@ -13,7 +13,8 @@ import {
   byteView, checkRecord, markPending, publishRecord, recordLength, storedRecord, writeEndMarker, writeRecord,
   type ByteView, type StoredRecord,
 } from './record.js'
-import { scanJournal, tailLagsData, type ScanResult } from './scanner.js'
+import { scanJournal, tailLagsData, type ClaimWriterAlive, type ScanResult } from './scanner.js'
+import { holdTempFile } from './temp-files.js'
 
 /**
  * One journal file open in this thread. While active it is mapped read-write
@@ -68,19 +69,17 @@ export class Journal {
       throw translateWriteError(err, `creating journal ${file}`)
     }
     try {
+      // Locked until it is linked and removed: an opener elsewhere removes only temporary files no one holds.
+      holdTempFile(fd)
       api.allocate(fd, 0, capacity)
       fs.writeSync(fd, header, 0, HEADER_BYTES, 0)
       fs.fdatasyncSync(fd)
+      return Journal.linkPrepared(tmp, dir, id)
     } catch (err) {
-      fs.rmSync(tmp, { force: true })
       throw translateWriteError(err, `creating journal ${file}`)
     } finally {
-      fs.closeSync(fd)
-    }
-    try {
-      return Journal.linkPrepared(tmp, dir, id)
-    } finally {
       fs.rmSync(tmp, { force: true })
+      fs.closeSync(fd)
     }
   }
 
@@ -124,6 +123,7 @@ export class Journal {
     }
     let ready = false
     try {
+      holdTempFile(handle.fd)
       if (wanted()) {
         api.allocate(handle.fd, 0, capacity)
         await handle.write(header, 0, HEADER_BYTES, 0)
@@ -228,8 +228,7 @@ export class Journal {
       return -1
     }
     markPending(view, start, length)
-    writeRecord(view, start, key, keyLength, value, flags, writeTime, expiresAt)
-    publishRecord(view.commitWords!, start, length)
+    publishRecord(view, start, length, writeRecord(view, start, key, keyLength, value, flags, writeTime, expiresAt))
     this.#noteDirty(start, start + size)
     return start
   }
@@ -264,18 +263,48 @@ export class Journal {
     return this.#buffer !== undefined && bytes.buffer === this.#buffer
   }
 
-  /** Replays the records; see scanJournal. Cold journals are read whole for the scan. */
-  scan(mode: RecoveryMode, onCorruption: CorruptionHandler, verifyCrc = true): { view: ByteView; result: ScanResult } {
+  /**
+   * Replays the records; see scanJournal. Cold journals are read whole for
+   * the scan. A mapped journal is scanned live: records other writers claim
+   * meanwhile are followed, and `claimAlive` decides whether an unpublished
+   * claim is a record in progress or a dead writer's hole.
+   */
+  scan(mode: RecoveryMode, onCorruption: CorruptionHandler, options: { verifyCrc?: boolean; claimAlive?: ClaimWriterAlive } = {}): { view: ByteView; result: ScanResult } {
     let view = this.#view
     if (view === undefined) {
       const bytes = new Uint8Array(this.limit)
       readFully(this.#fd, bytes, 0)
       view = byteView(bytes.buffer)
     }
-    const tail = this.#tail === undefined
-      ? Number(view.dv.getBigUint64(HDR_TAIL, true))
-      : Number(Atomics.load(this.#tail, 0))
-    return { view, result: scanJournal({ view, file: this.file, limit: this.limit, tail, mode, onCorruption, verifyCrc }) }
+    const tailWord = this.#tail
+    const tail = tailWord === undefined ? Number(view.dv.getBigUint64(HDR_TAIL, true)) : Number(Atomics.load(tailWord, 0))
+    const loadTail = tailWord === undefined ? undefined : () => Number(Atomics.load(tailWord, 0))
+    return {
+      view,
+      result: scanJournal({ view, file: this.file, limit: this.limit, capacity: this.capacity, tail, loadTail, mode, onCorruption, ...options }),
+    }
+  }
+
+  /**
+   * Seals the journal for every writer, not just this one: claims the rest of
+   * it through the shared tail word and ends it there, so every writer in any
+   * thread or process moves to the next journal together. For an active
+   * journal that recovery found damaged: no record may be appended after the
+   * damage, and no writer may be left appending to a journal the others have
+   * left. A journal whose tail word lags its data is already read-only here
+   * and left as it is: an end marker at that tail would overwrite records.
+   * The mapping stays writable until the journal is retired.
+   */
+  sealForEveryone(): void {
+    const view = this.#view
+    if (this.#writable && view !== undefined && this.#tail !== undefined) {
+      const start = Number(Atomics.add(this.#tail, 0, BigInt(this.capacity)))
+      if (start < this.capacity) {
+        writeEndMarker(view.commitWords!, start)
+        Atomics.store(this.#state!, 0, STATE_SEALED)
+        this.#noteDirty(start, start + 8)
+      }
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { MappingApi } from '../native.js'
 import { Journal } from './journal.js'
+import { holdTempFile } from './temp-files.js'
 
 /**
  * The journal after the active one, built ahead of time (FORMAT.md
@@ -19,7 +20,8 @@ export class NextJournal {
   readonly #now: () => number
   /** The journal asked for last; on disk (or on its way) until `create` takes it or its build fails. */
   #askedId = 0
-  #ready: { id: number; file: string } | undefined
+  /** The built journal, and a descriptor holding its lock (temp-files.ts) until it is linked or removed. */
+  #ready: { id: number; file: string; fd: number } | undefined
   /** Work under way off this thread: builds, and removals of private names. */
   #work = new Set<Promise<void>>()
   #closed = false
@@ -52,16 +54,21 @@ export class NextJournal {
     const ready = this.#ready
     this.#ready = undefined
     if (ready?.id !== id) {
-      if (ready !== undefined) fs.rmSync(ready.file, { force: true })
+      if (ready !== undefined) release(ready)
       Journal.create(this.#api, this.#dir, id, this.#journalBytes, this.#now())
       return
     }
+    let linked = false
     try {
       Journal.linkPrepared(ready.file, this.#dir, id)
+      linked = true
+    } catch {
+      // Removed between its build and its lock by an opener that found it unheld: build it here.
     } finally {
       // Off the writer's path: even this unlink can wait on the filesystem's journal commit.
-      this.#track(fs.promises.rm(ready.file, { force: true }))
+      this.#track(fs.promises.rm(ready.file, { force: true }).finally(() => fs.closeSync(ready.fd)))
     }
+    if (!linked) Journal.create(this.#api, this.#dir, id, this.#journalBytes, this.#now())
   }
 
   /** Disk bytes held by a journal built (or being built) past `newestId`, the newest one open. */
@@ -77,13 +84,21 @@ export class NextJournal {
   /** Removes a built journal; a build still under way removes its own file when it finds it is no longer wanted. */
   close(): void {
     this.#closed = true
-    if (this.#ready !== undefined) fs.rmSync(this.#ready.file, { force: true })
+    if (this.#ready !== undefined) release(this.#ready)
     this.#ready = undefined
   }
 
   #keep(id: number, file: string | undefined, wanted: boolean): void {
     if (file !== undefined && wanted) {
-      this.#ready = { id, file }
+      let fd: number
+      try {
+        fd = fs.openSync(file, 'r')
+      } catch {
+        if (this.#askedId === id) this.#askedId = 0
+        return // removed meanwhile by an opener that found it unheld: the rotation creates it
+      }
+      holdTempFile(fd)
+      this.#ready = { id, file, fd }
       return
     }
     if (file !== undefined) fs.rmSync(file, { force: true })
@@ -94,4 +109,9 @@ export class NextJournal {
     const settled: Promise<void> = work.then(() => {}, () => {}).finally(() => this.#work.delete(settled))
     this.#work.add(settled)
   }
+}
+
+function release(ready: { file: string; fd: number }): void {
+  fs.rmSync(ready.file, { force: true })
+  fs.closeSync(ready.fd)
 }

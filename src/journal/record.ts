@@ -1,6 +1,6 @@
 import { crc32c } from '../checksum.js'
 import {
-  END_MARKER, KNOWN_FLAGS, PENDING_BIT, REC_CRC, REC_EXPIRES_AT, REC_FLAGS, REC_KEY_LENGTH, REC_LENGTH,
+  END_MARKER, KNOWN_FLAGS, PENDING_BIT, REC_CLAIM_PID, REC_CRC, REC_EXPIRES_AT, REC_FLAGS, REC_KEY_LENGTH, REC_LENGTH,
   REC_VALUE_LENGTH, REC_WRITE_TIME, RECORD_HEADER_BYTES,
 } from './format.js'
 
@@ -20,6 +20,12 @@ export interface ByteView {
    * after the load that found it published.
    */
   readonly commitWords: Uint32Array | undefined
+  /**
+   * The same memory as 64-bit words, set with commitWords: publication stores
+   * the commit word and the CRC beside it in one atomic write, so a reader
+   * that finds the word pending reads the claimer's pid, never half a CRC.
+   */
+  readonly claimWords: BigUint64Array | undefined
 }
 
 export function byteView(buffer: ArrayBufferLike, byteOffset = 0, byteLength = buffer.byteLength - byteOffset, shared = false): ByteView {
@@ -27,6 +33,7 @@ export function byteView(buffer: ArrayBufferLike, byteOffset = 0, byteLength = b
     u8: Buffer.from(buffer, byteOffset, byteLength),
     dv: new DataView(buffer, byteOffset, byteLength),
     commitWords: shared ? new Uint32Array(buffer, byteOffset, byteLength >>> 2) : undefined,
+    claimWords: shared ? new BigUint64Array(buffer, byteOffset, byteLength >>> 3) : undefined,
   }
 }
 
@@ -59,12 +66,13 @@ export function recordLength(keyLength: number, valueLength: number): number {
 const SHORT_ASCII_KEY = 64
 
 /**
- * Writes everything of a record but its commit word, CRC last of all. The
- * record is not visible to any reader until `publishRecord` stores the length.
- * A string key is encoded into place; `keyLength` is its UTF-8 length.
+ * Writes everything of a record but its commit word and CRC, and returns the
+ * CRC for `publishRecord` to store with the length: until then the CRC's word
+ * holds the claimer's pid (FORMAT.md §Appending). A string key is encoded
+ * into place; `keyLength` is its UTF-8 length.
  */
 export function writeRecord(view: ByteView, offset: number, key: string | Uint8Array, keyLength: number, value: Uint8Array,
-  flags: number, writeTime: number, expiresAt: number): void {
+  flags: number, writeTime: number, expiresAt: number): number {
   const { u8, dv } = view
   const length = RECORD_HEADER_BYTES + keyLength + value.byteLength
   dv.setUint16(offset + REC_FLAGS, flags, true)
@@ -79,26 +87,49 @@ export function writeRecord(view: ByteView, offset: number, key: string | Uint8A
     for (let i = 0; i < keyLength; i++) u8[keyAt + i] = key.charCodeAt(i)
   } else u8.write(key, keyAt, keyLength, 'utf8')
   u8.set(value, offset + RECORD_HEADER_BYTES + keyLength)
-  dv.setUint32(offset + REC_CRC, crc32c(0, u8, offset + REC_FLAGS, length - REC_FLAGS), true)
+  return crc32c(0, u8, offset + REC_FLAGS, length - REC_FLAGS)
 }
 
 /**
  * Marks a claimed range as a record in progress, before any of its bytes are
- * written, so a writer that dies mid-record leaves a hole of known size. A
- * plain store is enough: the mark is only a hint to recovery, which checks
- * that a hole ends on a record boundary and resynchronises when it does not.
+ * written, so a writer that dies mid-record leaves a hole of known size, and
+ * then records whose claim it is. The word goes first: a reader that saw a
+ * zero word and then finds bytes re-reads it, and so never takes the pid for
+ * damage. Recovery checks that a claim ends on a record boundary.
  */
 export function markPending(view: ByteView, offset: number, length: number): void {
-  view.dv.setUint32(offset + REC_LENGTH, (length | PENDING_BIT) >>> 0, true)
+  Atomics.store(view.commitWords!, (offset + REC_LENGTH) >>> 2, (length | PENDING_BIT) >>> 0)
+  Atomics.store(view.commitWords!, (offset + REC_CLAIM_PID) >>> 2, process.pid)
+}
+
+/** Host-order scratch for composing the 64-bit publication word. */
+const pair = new Uint32Array(2)
+const pairWord = new BigUint64Array(pair.buffer)
+
+/**
+ * Publishes a written record: its length and CRC in one atomic 64-bit store,
+ * last of all, so a reader in any thread or process that sees the length also
+ * sees the bytes written before it, and a reader that sees the word pending
+ * still reads the claimer's pid beside it.
+ */
+export function publishRecord(view: ByteView, offset: number, length: number, crc: number): void {
+  pair[0] = length
+  pair[1] = crc
+  Atomics.store(view.claimWords!, (offset + REC_LENGTH) >>> 3, pairWord[0])
 }
 
 /**
- * Publishes a written record. The commit word goes last and through Atomics,
- * so a reader in any thread or process that sees the length also sees the
- * bytes written before it.
+ * The pid recorded with the pending claim at `offset`, read together with its
+ * commit word: 0 when it is not stored yet, undefined when the word is no
+ * longer pending.
  */
-export function publishRecord(commitWords: Uint32Array, offset: number, length: number): void {
-  Atomics.store(commitWords, (offset + REC_LENGTH) >>> 2, length)
+export function claimPid(view: ByteView, offset: number): number | undefined {
+  if (view.claimWords === undefined) {
+    const commit = view.dv.getUint32(offset + REC_LENGTH, true)
+    return (commit & PENDING_BIT) === 0 ? undefined : view.dv.getUint32(offset + REC_CLAIM_PID, true)
+  }
+  pairWord[0] = Atomics.load(view.claimWords, (offset + REC_LENGTH) >>> 3)
+  return (pair[0] & PENDING_BIT) === 0 ? undefined : pair[1]
 }
 
 export function writeEndMarker(commitWords: Uint32Array, offset: number): void {

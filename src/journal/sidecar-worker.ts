@@ -12,32 +12,32 @@ import { journalFileName } from './format.js'
 import { Journal } from './journal.js'
 import type { SidecarJob, SidecarResult } from './sidecar-builder.js'
 import { writeSidecars } from './sidecars.js'
+import { processIsAlive } from './temp-files.js'
+import { WriterLock } from './writer-lock.js'
 
 /**
- * A hole may be a writer elsewhere that claimed space but has not published
- * yet: wait for holes to fill (up to HOLE_RETRIES × HOLE_RETRY_MS) rather
- * than leave a record out of the hint.
+ * Whether the writer of an unpublished claim may still publish it: never
+ * when no JournalDir holds the directory (or the only one is the pread
+ * backend's, which had nothing in flight when it sealed); else when the pid
+ * recorded with the claim is alive, this process's own, or not recorded yet.
  */
-const HOLE_RETRIES = 20
-const HOLE_RETRY_MS = 50
-const sleeper = new Int32Array(new SharedArrayBuffer(4))
+function claimAliveFor(job: SidecarJob): (pid: number) => boolean {
+  return (pid) => !job.exclusive && WriterLock.held(job.dir) && (pid === 0 || pid === process.pid || processIsAlive(pid))
+}
 
 function build(job: SidecarJob): SidecarResult {
   const reports: CorruptionReport[] = []
   const journal = Journal.open(mappingFor(job.backend), path.join(job.dir, journalFileName(job.id)), false, (r) => reports.push(r))
   try {
-    for (let tries = 0; ; tries++) {
-      const found: CorruptionReport[] = []
-      // CRCs checked: a journal recovered at open may hold a damaged record, and nothing damaged goes into a hint.
-      const { view, result } = journal.scan(job.recovery, (r) => found.push(r))
-      if (tries < HOLE_RETRIES && found.some((r) => r.reason === 'hole')) {
-        Atomics.wait(sleeper, 0, 0, HOLE_RETRY_MS)
-        continue
-      }
-      reports.push(...found)
-      if (!result.rejected) writeSidecars(job.dir, job.id, view, result.offsets)
-      return { id: job.id, ok: !result.rejected, reports }
-    }
+    // CRCs checked: a journal recovered at open may hold a damaged record, and nothing damaged goes into a hint.
+    const { view, result } = journal.scan(job.recovery, (r) => reports.push(r), { claimAlive: claimAliveFor(job) })
+    // A claim below the end marker that its writer may still publish: a hint now could leave its
+    // record out for good. The builder asks again; the record's state decides, never a deadline.
+    if (result.unpublished > 0) return { id: job.id, ok: false, reports: [], unpublished: result.unpublished }
+    // A hint serves every recovery mode: none when what this scan kept depends on the mode.
+    const ok = !result.rejected && !result.modeDependent
+    if (ok) writeSidecars(job.dir, job.id, view, result.offsets)
+    return { id: job.id, ok, reports, unpublished: 0 }
   } finally {
     journal.close()
   }
@@ -58,7 +58,7 @@ parentPort?.on('message', (job: SidecarJob) => {
     reply = build(job)
   } catch (err) {
     // Sidecars only speed up a restart: a failure here (a full disk, say) leaves the journal to be scanned at open.
-    reply = { id: job.id, ok: false, reports: [], error: String(err) }
+    reply = { id: job.id, ok: false, reports: [], unpublished: 0, error: String(err) }
   }
   parentPort!.postMessage(reply)
 })

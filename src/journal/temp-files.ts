@@ -1,20 +1,53 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { isSystemError } from '../errors.js'
+import { fileLocks, kernelLocks } from './writer-lock.js'
+
+/** `.<name>.<pid>.<thread>.tmp`: what writeFileAtomic and new journals are built under. */
+const TEMP_NAME = /^\..*\.(\d+)\.\d+\.tmp$/
 
 /**
  * Files under construction (new journals, sidecars) are renamed or linked
- * into place when done; those of dead processes never will be.
+ * into place when done, and their writer holds an flock on each for as long
+ * as it may still use it (holdTempFile). One whose lock can be taken has no
+ * writer left and is removed; the pid in its name is not trusted, since a
+ * live writer in another pid namespace sharing the volume looks dead from
+ * here. Without the native addon there is no flock across processes, and the
+ * pid decides.
  */
-export function removeDeadWritersTempFiles(dir: string, names: string[]): void {
+export function removeAbandonedTempFiles(dir: string, names: string[]): void {
   for (const name of names) {
-    const m = /^\..*\.(\d+)\.\d+\.tmp$/.exec(name)
-    if (m === null || processIsAlive(Number(m[1]))) continue
-    fs.rmSync(path.join(dir, name), { force: true })
+    const m = TEMP_NAME.exec(name)
+    if (m === null) continue
+    const file = path.join(dir, name)
+    if (!kernelLocks) {
+      if (!processIsAlive(Number(m[1]))) fs.rmSync(file, { force: true })
+      continue
+    }
+    let fd: number
+    try {
+      fd = fs.openSync(file, 'r')
+    } catch {
+      continue // gone already: its writer finished with it
+    }
+    try {
+      if (fileLocks.lock(fd, 'exclusive')) fs.rmSync(file, { force: true })
+    } finally {
+      fs.closeSync(fd)
+    }
   }
 }
 
-function processIsAlive(pid: number): boolean {
+/**
+ * Takes the lock that keeps a temporary file from removeAbandonedTempFiles,
+ * on a descriptor the writer keeps open while the file may still be used.
+ */
+export function holdTempFile(fd: number): void {
+  if (kernelLocks) fileLocks.lock(fd, 'exclusive')
+}
+
+/** Whether `pid` names a live process (one this process may not signal counts: it exists). */
+export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
