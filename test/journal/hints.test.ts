@@ -3,25 +3,16 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { CorruptionReport, RecoveryMode } from '../../src/journal/corruption.js'
 import { alignRecord, HDR_TAIL, hintFileName, bloomFileName, journalFileName } from '../../src/journal/format.js'
 import { JournalDir } from '../../src/journal/journal-dir.js'
 import { byteView, markPending, publishRecord, recordLength, writeRecord } from '../../src/journal/record.js'
 import { availableBackends, mappingFor } from '../../src/native.js'
 import { BACKENDS } from '../helpers/backends.js'
-import { text, valueFor } from '../helpers/records.js'
+import { valueFor } from '../helpers/records.js'
+import { replayKeys } from '../helpers/replay-keys.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 const JOURNAL_BYTES = 64 * 1024
-
-function replayKeys(dir: string, backend: (typeof BACKENDS)[number], recovery: RecoveryMode): { keys: string[]; reports: CorruptionReport[] } {
-  const reports: CorruptionReport[] = []
-  const jd = JournalDir.open(dir, { journalBytes: JOURNAL_BYTES, backend, recovery, onCorruption: (r) => reports.push(r) })
-  const keys: string[] = []
-  jd.replay((e) => keys.push(text(e.key)))
-  jd.close()
-  return { keys, reports }
-}
 
 for (const backend of BACKENDS) {
   describe(`hint files and recovery modes (${backend} backend)`, () => {
@@ -39,12 +30,12 @@ for (const backend of BACKENDS) {
       fs.writeSync(fd, Buffer.from([0xde, 0xad]), 0, 2, offsets[10] + 40)
       fs.closeSync(fd)
 
-      const pit = replayKeys(dir, backend, 'point-in-time')
+      const pit = replayKeys(dir, JOURNAL_BYTES, backend, 'point-in-time')
       assert.equal(pit.keys.filter((k) => Number(k.slice(4)) < inFirst).length, 10)
-      const salvage = replayKeys(dir, backend, 'salvage')
+      const salvage = replayKeys(dir, JOURNAL_BYTES, backend, 'salvage')
       assert.equal(salvage.keys.filter((k) => Number(k.slice(4)) < inFirst).length, inFirst - 1, 'salvage keeps every record but the damaged one')
       assert.ok(salvage.reports.some((r) => r.reason === 'corrupt-record'), 'and reports the damage')
-      const strict = replayKeys(dir, backend, 'tolerate-tail')
+      const strict = replayKeys(dir, JOURNAL_BYTES, backend, 'tolerate-tail')
       assert.equal(strict.keys.filter((k) => Number(k.slice(4)) < inFirst).length, 0, 'tolerate-tail refuses journal 1')
       assert.ok(strict.reports.some((r) => r.reason === 'journal-rejected'))
     })
@@ -77,7 +68,7 @@ describe('a writer stalled between claim and publish', { skip: !mmap && 'only th
     api.unmap(buffer)
     fs.closeSync(fd)
     jd.close()
-    const { keys, reports } = replayKeys(dir, 'mmap', 'point-in-time')
+    const { keys, reports } = replayKeys(dir, JOURNAL_BYTES, 'mmap', 'point-in-time')
     assert.ok(keys.includes('stalled'), 'the stalled writer\'s record is replayed from the hint')
     assert.deepEqual(reports, [])
   })

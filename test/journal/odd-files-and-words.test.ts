@@ -8,7 +8,8 @@ import { journalFileName } from '../../src/journal/format.js'
 import { JournalDir, type RecordLocation } from '../../src/journal/journal-dir.js'
 import { availableBackends } from '../../src/native.js'
 import { BACKENDS } from '../helpers/backends.js'
-import { text, valueFor } from '../helpers/records.js'
+import { valueFor } from '../helpers/records.js'
+import { replayKeys } from '../helpers/replay-keys.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 const JOURNAL_BYTES = 64 * 1024
@@ -19,15 +20,6 @@ function writeSample(dir: string, count: number): RecordLocation[] {
   const locations = Array.from({ length: count }, (_, i) => jd.append(`key-${i}`, valueFor(`key-${i}`, i, 60 + i)))
   jd.close()
   return locations
-}
-
-function replayKeys(dir: string, backend: (typeof BACKENDS)[number], recovery: RecoveryMode = 'point-in-time'): { keys: string[]; reports: CorruptionReport[] } {
-  const reports: CorruptionReport[] = []
-  const jd = JournalDir.open(dir, { journalBytes: JOURNAL_BYTES, backend, recovery, onCorruption: (r) => reports.push(r) })
-  const keys: string[] = []
-  jd.replay((e) => keys.push(text(e.key)))
-  jd.close()
-  return { keys, reports }
 }
 
 function patchWord(dir: string, offset: number, word: number): void {
@@ -46,7 +38,7 @@ for (const backend of BACKENDS) {
           const dir = tempDir('words')
           const locations = writeSample(dir, 6)
           patchWord(dir, locations[2].offset, word)
-          const { keys, reports } = replayKeys(dir, backend, recovery)
+          const { keys, reports } = replayKeys(dir, JOURNAL_BYTES, backend, recovery)
           const label = `0x${word.toString(16)} under ${recovery}`
           assert.ok(reports.some((r) => r.reason === 'corrupt-record'), `${label} is reported`)
           if (recovery === 'salvage') assert.deepEqual(keys, ['key-0', 'key-1', 'key-3', 'key-4', 'key-5'], label)
@@ -64,8 +56,8 @@ for (const backend of BACKENDS) {
       jd.replay(() => {})
       jd.append('after', valueFor('after', 0, 10))
       jd.close()
-      assert.ok(replayKeys(dir, backend, 'salvage').keys.includes('after'))
-      assert.ok(replayKeys(dir, backend, 'point-in-time').keys.includes('after'))
+      assert.ok(replayKeys(dir, JOURNAL_BYTES, backend, 'salvage').keys.includes('after'))
+      assert.ok(replayKeys(dir, JOURNAL_BYTES, backend, 'point-in-time').keys.includes('after'))
     })
 
     it('a file that is not a journal under the next journal\'s name is reported and passed over (issue 8 #14)', () => {
@@ -80,7 +72,7 @@ for (const backend of BACKENDS) {
       assert.equal(jd.activeJournalId(), 3)
       assert.deepEqual(reports.map((r) => [r.reason, path.basename(r.file)]), [['bad-header', journalFileName(2)]])
       jd.close()
-      const { keys } = replayKeys(dir, backend)
+      const { keys } = replayKeys(dir, JOURNAL_BYTES, backend)
       assert.ok(keys.includes('first') && keys.includes('later') && keys.includes(`key-${n - 1}`))
       assert.equal(fs.readFileSync(path.join(dir, journalFileName(2)))[0], 0x78, 'the foreign file is left untouched')
     })
@@ -107,7 +99,7 @@ describe('the pread backend keeps its directory to itself (issue 8 #11)', () => 
     const again = JournalDir.open(dir, { journalBytes: JOURNAL_BYTES, backend: 'pread' })
     assert.equal(again.append('k2', 'v').offset > 4096, true, 'and it appends after the first one\'s records')
     again.close()
-    assert.deepEqual(replayKeys(dir, 'pread').keys, ['k', 'k2'])
+    assert.deepEqual(replayKeys(dir, JOURNAL_BYTES, 'pread').keys, ['k', 'k2'])
   })
 
   it('two mmap JournalDirs in one thread share the directory', { skip: !availableBackends().includes('mmap') }, () => {
@@ -119,6 +111,6 @@ describe('the pread backend keeps its directory to itself (issue 8 #11)', () => 
     assert.notEqual(la.offset, lb.offset)
     a.close()
     b.close()
-    assert.deepEqual(replayKeys(dir, 'mmap').keys, ['a', 'b'])
+    assert.deepEqual(replayKeys(dir, JOURNAL_BYTES, 'mmap').keys, ['a', 'b'])
   })
 })
