@@ -18,8 +18,9 @@ import type { TagIndex } from './tag-index.js'
  * So the first place records were lost, in journal order, is the recovery
  * point, and every key with a readable record after it (later in that
  * journal, or in any later journal) is forgotten, with a tombstone appended
- * so it stays forgotten at the next open (when the damaged journal's
- * rewritten hint no longer shows the damage). Every key then holds the value
+ * so it stays forgotten at the next open, and a mark after those tombstones
+ * (see RECOVERED) so the next open, which finds the same point again, keeps
+ * what was written after the recovery. Every key then holds the value
  * it held just before the point, or nothing. The one key this cannot cover
  * is the damaged record's own, which cannot be read.
  */
@@ -31,10 +32,9 @@ export class RecoveryPoint {
 
   /**
    * Told of every report made while the directory opens and the keydir is
-   * rebuilt. Only losses that the next open will not see again count: a scan
-   * that stopped at damage rewrites the journal's hint without what it
-   * dropped, so the next open replays the point and the tombstones after
-   * it. A journal refused whole (a bad header, 'tolerate-tail' rejection) or
+   * rebuilt. Only losses at a point that later opens replay up to count: a
+   * scan that stopped at damage or a torn tail, so the next open replays the
+   * point, the tombstones after it and the recovery's mark. A journal refused whole (a bad header, 'tolerate-tail' rejection) or
    * cut short is left untouched for inspection and refused again at every
    * open; forgetting what follows it each time would eat every later write,
    * so its keys are not covered (README, "Recovery").
@@ -56,8 +56,19 @@ export class RecoveryPoint {
     const journals = disk.journals
     if (this.#journalId === Infinity) return 0
     const keys = new Map<string, Uint8Array>()
+    let covered = false
     const note = (key: Uint8Array, flags: number) => {
-      if ((flags & FLAG_PURGE) !== 0) return
+      if (covered || (flags & FLAG_PURGE) !== 0) return
+      const point = markedPoint(key)
+      if (point !== undefined) {
+        // An earlier recovery at this point or before it forgot every key up to here: what follows
+        // was written after it, and is kept.
+        if (point[0] < this.#journalId || (point[0] === this.#journalId && point[1] <= this.#offset)) {
+          covered = true
+          keys.clear()
+        }
+        return
+      }
       const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
       if (!keys.has(id)) keys.set(id, Uint8Array.from(key))
     }
@@ -76,6 +87,7 @@ export class RecoveryPoint {
     }
     try {
       for (const bytes of keys.values()) disk.writeMarker(bytes, FLAG_TOMBSTONE)
+      if (!covered) disk.writeMarker(recoveredAt(this.#journalId, this.#offset), FLAG_TOMBSTONE)
     } catch (err) {
       // On a full disk the keys stay forgotten in this process only; the next open recovers the same way again.
       if (!(err instanceof SpillwayError && err.code === 'ERR_DISK_FULL')) throw err
@@ -89,6 +101,29 @@ export class RecoveryPoint {
     this.#offset = offset
     this.#recordsFollow = recordsFollow
   }
+}
+
+/**
+ * The mark a recovery leaves after its tombstones: a tombstone whose key is
+ * 0xFF, "recovered:", then the point's journal id and offset. No store key
+ * can have these bytes (keys are well-formed UTF-8, where 0xFF never
+ * occurs), and nothing is ever stored under it. A journal damaged before its
+ * tail gets no hint, so every later open finds the same point again: the
+ * mark tells it which records were written after the recovery, and so must
+ * not be forgotten. A compaction that moves the mark puts it later, after
+ * more records written since, which it then covers too.
+ */
+const RECOVERED = Buffer.from('\xffrecovered:', 'latin1')
+
+function recoveredAt(journalId: number, offset: number): Buffer {
+  return Buffer.concat([RECOVERED, Buffer.from(`${journalId}:${offset}`, 'latin1')])
+}
+
+/** The point a recovery mark names, or undefined for any other key. */
+function markedPoint(key: Uint8Array): [number, number] | undefined {
+  if (key.byteLength <= RECOVERED.byteLength || key[0] !== 0xff || !RECOVERED.equals(key.subarray(0, RECOVERED.byteLength))) return undefined
+  const [journalId, offset] = Buffer.from(key.subarray(RECOVERED.byteLength)).toString('latin1').split(':').map(Number)
+  return Number.isSafeInteger(journalId) && Number.isSafeInteger(offset) ? [journalId, offset] : undefined
 }
 
 /** Every record of a journal a salvage scan can read, damage or not: the widest net for keys to forget. */
