@@ -2,15 +2,16 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { SpillwayError, isSystemError, translateWriteError } from '../errors.js'
 import { keyByteLength, valueBytes } from '../input-bytes.js'
-import { mapping as defaultMapping, mappingFor, type BackendName, type MappingApi } from '../native.js'
-import { checkBoolean, checkFunction, checkInteger, checkLimit, checkOneOf } from '../option-checks.js'
+import type { BackendName, MappingApi } from '../native.js'
 import type { BloomFilter } from '../bloom-filter.js'
-import { ignoreCorruption, RECOVERY_MODES, type CorruptionHandler, type RecoveryMode } from './corruption.js'
-import { bloomFileName, HEADER_BYTES, hintFileName, journalFileName, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES, parseJournalFileName } from './format.js'
-import { Journal } from './journal.js'
+import type { CorruptionHandler, RecoveryMode } from './corruption.js'
+import { checkJournalDirOptions, type JournalDirOptions } from './journal-dir-options.js'
+import { bloomFileName, HEADER_BYTES, hintFileName, journalFileName } from './format.js'
+import type { Journal } from './journal.js'
+import { journalIdsIn, openJournalOrPassOver } from './journal-opening.js'
 import { MappingPolicy, type MappedJournal } from './mapping-policy.js'
 import { NextJournal } from './next-journal.js'
-import { processIsAlive, removeAbandonedTempFiles } from './temp-files.js'
+import { processIsAlive } from './temp-files.js'
 import { WriterLock } from './writer-lock.js'
 import { recordLength, type ByteView, type StoredRecord } from './record.js'
 import type { ScanResult } from './scanner.js'
@@ -18,27 +19,9 @@ import type { CorruptionReport } from './corruption.js'
 import { SidecarBuilder } from './sidecar-builder.js'
 import { loadBloom, loadSidecars, readHint, visitScanned, writeSidecars, type ReplayEntry } from './sidecars.js'
 
+export type { JournalDirOptions } from './journal-dir-options.js'
 export type { ReplayEntry } from './sidecars.js'
 export type { StoredRecord } from './record.js'
-
-export interface JournalDirOptions {
-  /** Size of each journal file, header included. @default 64 MiB */
-  journalBytes?: number
-  /** Bytes of sealed journals kept mapped; the least recently read beyond it go cold (pread). @default Infinity */
-  maxMappedBytes?: number
-  /** A sealed journal unread for this long is unmapped. @default 60000 */
-  coldAfterMs?: number
-  /** @default 'point-in-time' */
-  recovery?: RecoveryMode
-  /** Told of every damaged stretch recovery or a read passes over. */
-  onCorruption?: CorruptionHandler
-  /** @default the process's backend: see backend() */
-  backend?: BackendName
-  /** Check each record's CRC32C when it is read. @default true */
-  verifyReads?: boolean
-  /** The clock for record write times. @default Date.now */
-  now?: () => number
-}
 
 /** Where a record lives. */
 export interface RecordLocation {
@@ -58,8 +41,6 @@ export interface AppendFields {
 interface Slot extends MappedJournal {
   bloom: BloomFilter | undefined
 }
-
-const DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024
 
 /**
  * The journals of one directory, as this thread sees them. Appends go to the
@@ -91,19 +72,16 @@ export class JournalDir {
   #closed = false
 
   private constructor(dir: string, options: JournalDirOptions) {
-    const thing = 'JournalDir'
+    const checked = checkJournalDirOptions(options)
     this.dir = dir
-    this.journalBytes = checkInteger(thing, 'journalBytes', options.journalBytes ?? DEFAULT_JOURNAL_BYTES, MIN_JOURNAL_BYTES, MAX_JOURNAL_BYTES)
-    if (this.journalBytes % HEADER_BYTES !== 0) throw new TypeError(`${thing} options.journalBytes must be a multiple of ${HEADER_BYTES}; got ${this.journalBytes}`)
-    const maxMappedBytes = checkLimit(thing, 'maxMappedBytes', options.maxMappedBytes ?? Infinity)
-    const coldAfterMs = checkLimit(thing, 'coldAfterMs', options.coldAfterMs ?? 60_000)
-    this.#recovery = checkOneOf(thing, 'recovery', options.recovery ?? 'point-in-time', RECOVERY_MODES)
-    this.#onCorruption = checkFunction(thing, 'onCorruption', options.onCorruption ?? ignoreCorruption)
-    this.#verifyReads = checkBoolean(thing, 'verifyReads', options.verifyReads ?? true)
-    this.#now = checkFunction(thing, 'now', options.now ?? Date.now)
-    this.#api = options.backend === undefined ? defaultMapping : mappingFor(checkOneOf(thing, 'backend', options.backend, ['mmap', 'pread']))
+    this.journalBytes = checked.journalBytes
+    this.#recovery = checked.recovery
+    this.#onCorruption = checked.onCorruption
+    this.#verifyReads = checked.verifyReads
+    this.#now = checked.now
+    this.#api = checked.api
     this.#next = new NextJournal(this.#api, dir, this.journalBytes, this.#now)
-    this.#mapping = new MappingPolicy(maxMappedBytes, coldAfterMs, this.#api.name === 'mmap', () => this.#slots.values(), () => this.#active)
+    this.#mapping = new MappingPolicy(checked.maxMappedBytes, checked.coldAfterMs, this.#api.name === 'mmap', () => this.#slots.values(), () => this.#active)
   }
 
   /**
@@ -389,26 +367,11 @@ export class JournalDir {
       throw translateWriteError(err, `journal directory ${this.dir}`)
     }
     this.#writerLock = WriterLock.acquire(this.dir, this.#api.name === 'pread')
-    const names = fs.readdirSync(this.dir)
-    removeAbandonedTempFiles(this.dir, names)
-    const ids = names.map(parseJournalFileName).filter((id): id is number => id !== undefined).sort((a, b) => a - b)
+    const ids = journalIdsIn(this.dir)
     for (const id of ids) {
       this.#newestId = id
-      const file = path.join(this.dir, journalFileName(id))
-      let journal: Journal
-      try {
-        journal = Journal.open(this.#api, file, id === ids[ids.length - 1], this.#onCorruption)
-      } catch (err) {
-        if (!(err instanceof SpillwayError) || err.code === 'ERR_JOURNAL_VERSION') throw err
-        this.#onCorruption({ file, offset: 0, length: 0, reason: 'bad-header' })
-        // Salvage keeps every record that checks out: they carry their own CRCs.
-        if (this.#recovery !== 'salvage' || err.code !== 'ERR_JOURNAL_CORRUPT') continue
-        try {
-          journal = Journal.openSalvaged(this.#api, file, id)
-        } catch {
-          continue
-        }
-      }
+      const journal = openJournalOrPassOver(this.#api, this.dir, id, id === ids[ids.length - 1], this.#onCorruption, this.#recovery === 'salvage')
+      if (journal === undefined) continue
       this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
       if (journal.sealed) journal.remapReadOnly()
       else this.#activate(journal)
@@ -459,15 +422,10 @@ export class JournalDir {
     for (;;) {
       const id = this.#newestId + 1
       this.#next.create(id)
-      const file = path.join(this.dir, journalFileName(id))
-      let journal: Journal
-      try {
-        journal = Journal.open(this.#api, file, true, this.#onCorruption)
-      } catch (err) {
-        // A journal is linked into place whole, so a bad header under its name is a foreign or
-        // damaged file: reported and passed over, as an open does, rather than blocking every append.
-        if (!(err instanceof SpillwayError) || err.code === 'ERR_JOURNAL_VERSION') throw err
-        this.#onCorruption({ file, offset: 0, length: 0, reason: 'bad-header' })
+      // A journal is linked into place whole, so a bad header under its name is a foreign or
+      // damaged file: passed over, as an open does, rather than blocking every append.
+      const journal = openJournalOrPassOver(this.#api, this.dir, id, true, this.#onCorruption, false)
+      if (journal === undefined) {
         this.#newestId = id
         continue
       }
