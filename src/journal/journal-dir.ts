@@ -1,44 +1,26 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { SpillwayError, isSystemError, translateWriteError } from '../errors.js'
+import { SpillwayError, translateWriteError } from '../errors.js'
 import { keyByteLength, valueBytes } from '../input-bytes.js'
-import { mapping as defaultMapping, mappingFor, type BackendName, type MappingApi } from '../native.js'
-import { checkBoolean, checkFunction, checkInteger, checkLimit, checkOneOf } from '../option-checks.js'
+import type { BackendName, MappingApi } from '../native.js'
 import type { BloomFilter } from '../bloom-filter.js'
-import { ignoreCorruption, RECOVERY_MODES, type CorruptionHandler, type RecoveryMode } from './corruption.js'
-import { bloomFileName, HEADER_BYTES, hintFileName, journalFileName, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES, parseJournalFileName } from './format.js'
-import { Journal } from './journal.js'
+import type { CorruptionHandler, RecoveryMode } from './corruption.js'
+import { checkJournalDirOptions, type JournalDirOptions } from './journal-dir-options.js'
+import { bloomFileName, HEADER_BYTES, hintFileName, journalFileName } from './format.js'
+import type { Journal } from './journal.js'
+import { journalIdsIn, openJournalOrPassOver } from './journal-opening.js'
 import { MappingPolicy, type MappedJournal } from './mapping-policy.js'
 import { NextJournal } from './next-journal.js'
-import { processIsAlive, removeAbandonedTempFiles } from './temp-files.js'
+import { processIsAlive } from './temp-files.js'
 import { WriterLock } from './writer-lock.js'
-import { recordLength, type ByteView, type StoredRecord } from './record.js'
-import type { ScanResult } from './scanner.js'
-import type { CorruptionReport } from './corruption.js'
+import { recordLength, type StoredRecord } from './record.js'
 import { SidecarBuilder } from './sidecar-builder.js'
-import { loadBloom, loadSidecars, readHint, visitScanned, writeSidecars, type ReplayEntry } from './sidecars.js'
+import { loadBloom, type ReplayEntry } from './sidecars.js'
+import { JournalReplay, type ReplaySlot } from './journal-replay.js'
 
+export type { JournalDirOptions } from './journal-dir-options.js'
 export type { ReplayEntry } from './sidecars.js'
 export type { StoredRecord } from './record.js'
-
-export interface JournalDirOptions {
-  /** Size of each journal file, header included. @default 64 MiB */
-  journalBytes?: number
-  /** Bytes of sealed journals kept mapped; the least recently read beyond it go cold (pread). @default Infinity */
-  maxMappedBytes?: number
-  /** A sealed journal unread for this long is unmapped. @default 60000 */
-  coldAfterMs?: number
-  /** @default 'point-in-time' */
-  recovery?: RecoveryMode
-  /** Told of every damaged stretch recovery or a read passes over. */
-  onCorruption?: CorruptionHandler
-  /** @default the process's backend: see backend() */
-  backend?: BackendName
-  /** Check each record's CRC32C when it is read. @default true */
-  verifyReads?: boolean
-  /** The clock for record write times. @default Date.now */
-  now?: () => number
-}
 
 /** Where a record lives. */
 export interface RecordLocation {
@@ -55,11 +37,7 @@ export interface AppendFields {
   writeTime?: number
 }
 
-interface Slot extends MappedJournal {
-  bloom: BloomFilter | undefined
-}
-
-const DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024
+interface Slot extends MappedJournal, ReplaySlot {}
 
 /**
  * The journals of one directory, as this thread sees them. Appends go to the
@@ -85,25 +63,26 @@ export class JournalDir {
   #next: NextJournal
   /** Capacity of removed journals whose files are still being deleted. */
   #removingBytes = 0
-  /** The scan of the active journal made at open, until replay uses it; `reported` so a rescan does not report twice. */
-  #openScan: { journal: Journal; tail: number; damaged: boolean; view: ByteView; result: ScanResult; reported: Set<string> } | undefined
+  #replay: JournalReplay
   #writerLock: WriterLock | undefined
   #closed = false
 
   private constructor(dir: string, options: JournalDirOptions) {
-    const thing = 'JournalDir'
+    const checked = checkJournalDirOptions(options)
     this.dir = dir
-    this.journalBytes = checkInteger(thing, 'journalBytes', options.journalBytes ?? DEFAULT_JOURNAL_BYTES, MIN_JOURNAL_BYTES, MAX_JOURNAL_BYTES)
-    if (this.journalBytes % HEADER_BYTES !== 0) throw new TypeError(`${thing} options.journalBytes must be a multiple of ${HEADER_BYTES}; got ${this.journalBytes}`)
-    const maxMappedBytes = checkLimit(thing, 'maxMappedBytes', options.maxMappedBytes ?? Infinity)
-    const coldAfterMs = checkLimit(thing, 'coldAfterMs', options.coldAfterMs ?? 60_000)
-    this.#recovery = checkOneOf(thing, 'recovery', options.recovery ?? 'point-in-time', RECOVERY_MODES)
-    this.#onCorruption = checkFunction(thing, 'onCorruption', options.onCorruption ?? ignoreCorruption)
-    this.#verifyReads = checkBoolean(thing, 'verifyReads', options.verifyReads ?? true)
-    this.#now = checkFunction(thing, 'now', options.now ?? Date.now)
-    this.#api = options.backend === undefined ? defaultMapping : mappingFor(checkOneOf(thing, 'backend', options.backend, ['mmap', 'pread']))
+    this.journalBytes = checked.journalBytes
+    this.#recovery = checked.recovery
+    this.#onCorruption = checked.onCorruption
+    this.#verifyReads = checked.verifyReads
+    this.#now = checked.now
+    this.#api = checked.api
     this.#next = new NextJournal(this.#api, dir, this.journalBytes, this.#now)
-    this.#mapping = new MappingPolicy(maxMappedBytes, coldAfterMs, this.#api.name === 'mmap', () => this.#slots.values(), () => this.#active)
+    this.#replay = new JournalReplay({
+      dir, recovery: this.#recovery, onCorruption: this.#onCorruption, claimAlive: this.#claimAlive, sidecars: this.#sidecars,
+      isActive: (journal) => journal === this.#active,
+      retire: (journal) => this.#retire(journal),
+    })
+    this.#mapping = new MappingPolicy(checked.maxMappedBytes, checked.coldAfterMs, this.#api.name === 'mmap', () => this.#slots.values(), () => this.#active)
   }
 
   /**
@@ -253,34 +232,7 @@ export class JournalDir {
   /** Visits the records of one journal, in file order; see replay. */
   replayJournal(id: number, visit: (entry: ReplayEntry) => void): void {
     const slot = this.#slots.get(id)
-    if (slot === undefined) return
-    const journal = slot.journal
-    const opened = this.#openScan
-    let onCorruption = this.#onCorruption
-    if (opened?.journal === journal) {
-      this.#openScan = undefined
-      if (opened.tail === journal.tail) {
-        visitScanned(id, opened.view, opened.result.offsets, visit)
-        if (opened.damaged) this.#retire(journal)
-        return
-      }
-      // Other writers appended since the open: scan again, without reporting twice what the open reported.
-      onCorruption = (report) => {
-        if (!opened.reported.has(reportKey(report))) this.#onCorruption(report)
-      }
-    }
-    const sealed = journal.sealed && journal !== this.#active
-    if (sealed) {
-      const loaded = loadSidecars(this.dir, journal, this.#onCorruption, visit)
-      if (loaded !== undefined) {
-        slot.bloom = loaded
-        return
-      }
-    }
-    const { view, result } = journal.scan(this.#recovery, onCorruption, { claimAlive: this.#claimAlive })
-    visitScanned(id, view, result.offsets, visit)
-    if (sealed && hintable(result)) slot.bloom = this.#writeSidecarsQuietly(journal, view, result.offsets).bloom
-    if (opened?.journal === journal && opened.damaged) this.#retire(journal)
+    if (slot !== undefined) this.#replay.replayJournal(slot, visit)
   }
 
   /**
@@ -291,17 +243,7 @@ export class JournalDir {
   async hint(id: number): Promise<Uint8Array | undefined> {
     const slot = this.#slots.get(id)
     if (slot === undefined || slot.journal === this.#active) return undefined
-    await this.#sidecars.pending(id)
-    // A hint runs to megabytes: read it on the thread pool.
-    const stored = await readHint(this.dir, id, this.#onCorruption, true)
-    if (stored !== undefined || this.#slots.get(id) !== slot) return stored
-    const { view, result } = slot.journal.scan(this.#recovery, this.#onCorruption, { claimAlive: this.#claimAlive })
-    // A hint never leaves out a record: none while a claim below the end may still be published.
-    if (result.unpublished > 0) return undefined
-    const offsets = result.rejected ? new Uint32Array(0) : result.offsets
-    const built = hintable(result) ? this.#writeSidecarsQuietly(slot.journal, view, offsets) : writeSidecars(undefined, id, view, offsets)
-    slot.bloom = built.bloom
-    return built.hint
+    return this.#replay.hint(slot, () => this.#slots.get(id) === slot)
   }
 
   /**
@@ -389,57 +331,18 @@ export class JournalDir {
       throw translateWriteError(err, `journal directory ${this.dir}`)
     }
     this.#writerLock = WriterLock.acquire(this.dir, this.#api.name === 'pread')
-    const names = fs.readdirSync(this.dir)
-    removeAbandonedTempFiles(this.dir, names)
-    const ids = names.map(parseJournalFileName).filter((id): id is number => id !== undefined).sort((a, b) => a - b)
+    const ids = journalIdsIn(this.dir)
     for (const id of ids) {
       this.#newestId = id
-      const file = path.join(this.dir, journalFileName(id))
-      let journal: Journal
-      try {
-        journal = Journal.open(this.#api, file, id === ids[ids.length - 1], this.#onCorruption)
-      } catch (err) {
-        if (!(err instanceof SpillwayError) || err.code === 'ERR_JOURNAL_VERSION') throw err
-        this.#onCorruption({ file, offset: 0, length: 0, reason: 'bad-header' })
-        // Salvage keeps every record that checks out: they carry their own CRCs.
-        if (this.#recovery !== 'salvage' || err.code !== 'ERR_JOURNAL_CORRUPT') continue
-        try {
-          journal = Journal.openSalvaged(this.#api, file, id)
-        } catch {
-          continue
-        }
-      }
+      const journal = openJournalOrPassOver(this.#api, this.dir, id, id === ids[ids.length - 1], this.#onCorruption, this.#recovery === 'salvage')
+      if (journal === undefined) continue
       this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
       if (journal.sealed) journal.remapReadOnly()
       else this.#activate(journal)
     }
     this.#mapping.enforceBudget()
-    if (this.#active !== undefined) this.#recoverActive(this.#active)
-  }
-
-  /**
-   * Scans the journal that was active when the directory was last used, or
-   * that other writers are appending to now. A claim still being written is
-   * not damage (claimAlive). If recovery found anything but holes, the
-   * journal is sealed for every writer: a record written after a torn tail or
-   * a damaged record would sit where the next recovery stops (point-in-time)
-   * or refuses the journal (tolerate-tail), and no writer may be left
-   * appending to a journal the others have left. The scan is kept for the
-   * replay that normally follows the open.
-   */
-  #recoverActive(journal: Journal): void {
-    let damaged = false
-    const reported = new Set<string>()
-    const scan = journal.scan(this.#recovery, (report) => {
-      if (report.reason !== 'hole') damaged = true
-      reported.add(reportKey(report))
-      this.#onCorruption(report)
-    }, { claimAlive: this.#claimAlive })
-    if (damaged) {
-      journal.sealForEveryone()
-      this.#activate(undefined)
-    }
-    this.#openScan = { journal, tail: journal.tail, damaged, reported, ...scan }
+    // Damage in the active journal seals it for every writer (JournalReplay.recoverActive).
+    if (this.#active !== undefined && this.#replay.recoverActive(this.#active)) this.#activate(undefined)
   }
 
   /**
@@ -459,15 +362,10 @@ export class JournalDir {
     for (;;) {
       const id = this.#newestId + 1
       this.#next.create(id)
-      const file = path.join(this.dir, journalFileName(id))
-      let journal: Journal
-      try {
-        journal = Journal.open(this.#api, file, true, this.#onCorruption)
-      } catch (err) {
-        // A journal is linked into place whole, so a bad header under its name is a foreign or
-        // damaged file: reported and passed over, as an open does, rather than blocking every append.
-        if (!(err instanceof SpillwayError) || err.code === 'ERR_JOURNAL_VERSION') throw err
-        this.#onCorruption({ file, offset: 0, length: 0, reason: 'bad-header' })
+      // A journal is linked into place whole, so a bad header under its name is a foreign or
+      // damaged file: passed over, as an open does, rather than blocking every append.
+      const journal = openJournalOrPassOver(this.#api, this.dir, id, true, this.#onCorruption, false)
+      if (journal === undefined) {
         this.#newestId = id
         continue
       }
@@ -506,28 +404,4 @@ export class JournalDir {
       if (result.ok && slot !== undefined && !this.#closed) slot.bloom = loadBloom(this.dir, journal.id, this.#onCorruption)
     })
   }
-
-  #writeSidecarsQuietly(journal: Journal, view: ByteView, offsets: Uint32Array): ReturnType<typeof writeSidecars> {
-    try {
-      return writeSidecars(this.dir, journal.id, view, offsets)
-    } catch (err) {
-      // Sidecars only speed up a restart; a full disk must not fail the writer that sealed the journal.
-      if (!isSystemError(err)) throw err
-      return writeSidecars(undefined, journal.id, view, offsets)
-    }
-  }
-}
-
-/**
- * Whether a scan's records may go into a hint file (FORMAT.md §Hint file): a
- * hint is used under every recovery mode, so only a scan whose outcome no
- * mode changes (no damage but at the tail) and that found no claim still
- * being written.
- */
-function hintable(result: ScanResult): boolean {
-  return !result.rejected && !result.modeDependent && result.unpublished === 0
-}
-
-function reportKey(report: CorruptionReport): string {
-  return `${report.reason}@${report.offset}`
 }

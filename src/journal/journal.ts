@@ -1,27 +1,26 @@
 import fs from 'node:fs'
-import path from 'node:path'
-import { threadId } from 'node:worker_threads'
-import { isSystemError, SpillwayError, translateWriteError } from '../errors.js'
+import { SpillwayError } from '../errors.js'
 import type { MappingApi } from '../native.js'
 import type { CorruptionHandler, RecoveryMode } from './corruption.js'
+import { datasync, readFully } from './cold-file-io.js'
 import {
-  alignRecord, HDR_STATE, HDR_TAIL, HEADER_BYTES, journalFileName, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES, RECORD_ALIGN,
+  alignRecord, HDR_STATE, HDR_TAIL, HEADER_BYTES, MAX_JOURNAL_BYTES, MIN_JOURNAL_BYTES, RECORD_ALIGN,
   RECORD_HEADER_BYTES, STATE_ACTIVE, STATE_SEALED,
 } from './format.js'
-import { readHeader, writeHeader, type JournalHeader } from './header.js'
+import { readHeader, type JournalHeader } from './header.js'
 import {
   byteView, checkRecord, markPending, publishRecord, recordLength, storedRecord, writeEndMarker, writeRecord,
   type ByteView, type StoredRecord,
 } from './record.js'
 import { scanJournal, tailLagsData, type ClaimWriterAlive, type ScanResult } from './scanner.js'
-import { holdTempFile } from './temp-files.js'
 
 /**
  * One journal file open in this thread. While active it is mapped read-write
  * and any number of threads and processes append to it at once: each claims
  * its range with one atomic add on the tail word in the shared header page
  * (FORMAT.md §Appending). Once full it is sealed, remapped read-only, and may
- * later go cold: unmapped, with reads served by positional reads.
+ * later go cold: unmapped, with reads served by positional reads. New
+ * journal files are made by journal-creation.ts.
  */
 export class Journal {
   readonly id: number
@@ -51,92 +50,6 @@ export class Journal {
     this.capacity = header.capacity
     this.limit = limit
     this.#writable = writable
-  }
-
-  /**
-   * Creates journal `id` in `dir`, fully allocated so that a full disk fails
-   * here with ERR_DISK_FULL and never as SIGBUS on a later write into a hole.
-   * The file is built under a private name and linked into place, so a
-   * journal is never seen half-initialised and exactly one creator wins.
-   * Returns false when another thread or process created it first.
-   */
-  static create(api: MappingApi, dir: string, id: number, capacity: number, now: number): boolean {
-    const { file, tmp, header } = newJournalFiles(dir, id, capacity, now, 'sync')
-    let fd: number
-    try {
-      fd = fs.openSync(tmp, 'wx+')
-    } catch (err) {
-      throw translateWriteError(err, `creating journal ${file}`)
-    }
-    try {
-      // Locked until it is linked and removed: an opener elsewhere removes only temporary files no one holds.
-      holdTempFile(fd)
-      api.allocate(fd, 0, capacity)
-      fs.writeSync(fd, header, 0, HEADER_BYTES, 0)
-      fs.fdatasyncSync(fd)
-      return Journal.linkPrepared(tmp, dir, id)
-    } catch (err) {
-      throw translateWriteError(err, `creating journal ${file}`)
-    } finally {
-      fs.rmSync(tmp, { force: true })
-      fs.closeSync(fd)
-    }
-  }
-
-  /**
-   * Links journal `id`, built whole under the private name `prepared` (by
-   * create, or ahead of time by prepare), into place; false when another
-   * thread or process created the journal first. The private name is left
-   * for the caller to remove, so JournalDir can do it off the writer's path:
-   * even that unlink can wait on the filesystem's journal commit.
-   */
-  static linkPrepared(prepared: string, dir: string, id: number): boolean {
-    const file = path.join(dir, journalFileName(id))
-    try {
-      fs.linkSync(prepared, file)
-      return true
-    } catch (err) {
-      if (isSystemError(err, 'EEXIST')) return false
-      throw translateWriteError(err, `creating journal ${file}`)
-    }
-  }
-
-  /**
-   * Builds journal `id` as create does, under its private name, with the
-   * writes and the waiting on the thread pool: the fdatasync that makes the
-   * header durable takes milliseconds, and tens of them while other writes
-   * are being flushed. JournalDir prepares the next journal this way while
-   * the active one still has room, so that a rotation only has to link it
-   * into place. (The allocation stays on this thread: with the mmap backend
-   * it is one posix_fallocate, which only reserves extents.) Resolves the
-   * file's private name, or undefined when `wanted()`, asked before each
-   * step, says no (the file is then removed).
-   */
-  static async prepare(api: MappingApi, dir: string, id: number, capacity: number, now: number, wanted: () => boolean): Promise<string | undefined> {
-    if (!wanted()) return undefined
-    const { file, tmp, header } = newJournalFiles(dir, id, capacity, now, 'next')
-    let handle: fs.promises.FileHandle
-    try {
-      handle = await fs.promises.open(tmp, 'wx+')
-    } catch (err) {
-      throw translateWriteError(err, `creating journal ${file}`)
-    }
-    let ready = false
-    try {
-      holdTempFile(handle.fd)
-      if (wanted()) {
-        api.allocate(handle.fd, 0, capacity)
-        await handle.write(header, 0, HEADER_BYTES, 0)
-        await handle.datasync()
-        ready = wanted()
-      }
-      return ready ? tmp : undefined
-    } catch (err) {
-      throw translateWriteError(err, `creating journal ${file}`)
-    } finally {
-      await handle.close()
-      if (!ready) await fs.promises.rm(tmp, { force: true })
-    }
   }
 
   /**
@@ -440,23 +353,6 @@ export class Journal {
   }
 }
 
-/** Node refuses a single read of 2 GiB or more (kIoMaxLength); journals may be 2 GiB. */
-const IO_CHUNK = 1 << 30
-
-/** Reads bytes.byteLength bytes of `fd` from `position`, in chunks Node accepts; the rest stays zero past EOF. */
-function readFully(fd: number, bytes: Uint8Array, position: number): void {
-  for (let done = 0; done < bytes.byteLength;) {
-    const n = fs.readSync(fd, bytes, done, Math.min(IO_CHUNK, bytes.byteLength - done), position + done)
-    if (n === 0) return
-    done += n
-  }
-}
-
-/** fdatasync of `fd` on the thread pool. */
-function datasync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err === null ? resolve() : reject(err))))
-}
-
 /** BigInts for the common record sizes, so a claim allocates nothing. */
 const CLAIM_SIZES: bigint[] = []
 const CACHED_CLAIM_BYTES = 64 * 1024
@@ -464,16 +360,4 @@ const CACHED_CLAIM_BYTES = 64 * 1024
 function claimSize(size: number): bigint {
   if (size > CACHED_CLAIM_BYTES) return BigInt(size)
   return CLAIM_SIZES[size] ??= BigInt(size)
-}
-
-/**
- * A new journal's final name, the private name it is built under (one per
- * process, thread and way of creating, so a synchronous creation racing a
- * prepared one never collides with it), and its header page.
- */
-function newJournalFiles(dir: string, id: number, capacity: number, now: number, how: 'sync' | 'next'): { file: string; tmp: string; header: Uint8Array } {
-  const name = journalFileName(id)
-  const header = new Uint8Array(HEADER_BYTES)
-  writeHeader(header, { id, capacity, createdAt: now })
-  return { file: path.join(dir, name), tmp: path.join(dir, `.${name}.${how}.${process.pid}.${threadId}.tmp`), header }
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { MappingApi } from '../native.js'
-import { Journal } from './journal.js'
+import { createJournal, linkPreparedJournal, prepareJournal } from './journal-creation.js'
 import { holdTempFile } from './temp-files.js'
 
 /**
@@ -45,7 +45,7 @@ export class NextJournal {
     this.#askedId = id
     const stillWanted = () => !this.#closed && wanted()
     this.#track(nextTurn()
-      .then(() => Journal.prepare(this.#api, this.#dir, id, this.#journalBytes, this.#now(), stillWanted))
+      .then(() => prepareJournal(this.#api, this.#dir, id, this.#journalBytes, this.#now(), stillWanted))
       .then((file) => this.#keep(id, file, stillWanted()), () => this.#keep(id, undefined, false)))
   }
 
@@ -55,12 +55,12 @@ export class NextJournal {
     this.#ready = undefined
     if (ready?.id !== id) {
       if (ready !== undefined) release(ready)
-      Journal.create(this.#api, this.#dir, id, this.#journalBytes, this.#now())
+      createJournal(this.#api, this.#dir, id, this.#journalBytes, this.#now())
       return
     }
     let linked = false
     try {
-      Journal.linkPrepared(ready.file, this.#dir, id)
+      linkPreparedJournal(ready.file, this.#dir, id)
       linked = true
     } catch {
       // Removed between its build and its lock by an opener that found it unheld: build it here.
@@ -68,7 +68,7 @@ export class NextJournal {
       // Off the writer's path: even this unlink can wait on the filesystem's journal commit.
       this.#track(fs.promises.rm(ready.file, { force: true }).finally(() => fs.closeSync(ready.fd)))
     }
-    if (!linked) Journal.create(this.#api, this.#dir, id, this.#journalBytes, this.#now())
+    if (!linked) createJournal(this.#api, this.#dir, id, this.#journalBytes, this.#now())
   }
 
   /** Disk bytes held by a journal built (or being built) past `newestId`, the newest one open. */
