@@ -1,11 +1,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { threadId } from 'node:worker_threads'
-import { isSystemError, translateWriteError } from '../errors.js'
+import { isSystemError, SpillwayError, translateWriteError } from '../errors.js'
 import type { MappingApi } from '../native.js'
 import { HEADER_BYTES, journalFileName } from './format.js'
 import { writeHeader } from './header.js'
-import { holdTempFile } from './temp-files.js'
+import { holdTempFile, TEMP_FILE_ATTEMPTS } from './temp-files.js'
 
 /**
  * Creates journal `id` in `dir`, fully allocated so that a full disk fails
@@ -15,7 +15,16 @@ import { holdTempFile } from './temp-files.js'
  * Returns false when another thread or process created it first.
  */
 export function createJournal(api: MappingApi, dir: string, id: number, capacity: number, now: number): boolean {
-  const { file, tmp, header } = newJournalFiles(dir, id, capacity, now, 'sync')
+  for (let attempt = 0; attempt < TEMP_FILE_ATTEMPTS; attempt++) {
+    const created = createUnder(api, dir, id, capacity, now, attempt)
+    if (created !== undefined) return created
+  }
+  throw new SpillwayError('ERR_DIR_NOT_WRITABLE', `creating journal ${path.join(dir, journalFileName(id))}: its temporary file was removed ${TEMP_FILE_ATTEMPTS} times by other openers`)
+}
+
+/** One attempt of createJournal; undefined when an opener removed the temporary file before it was locked. */
+function createUnder(api: MappingApi, dir: string, id: number, capacity: number, now: number, attempt: number): boolean | undefined {
+  const { file, tmp, header } = newJournalFiles(dir, id, capacity, now, attempt === 0 ? 'sync' : `sync${attempt}`)
   let fd: number
   try {
     fd = fs.openSync(tmp, 'wx+')
@@ -24,7 +33,7 @@ export function createJournal(api: MappingApi, dir: string, id: number, capacity
   }
   try {
     // Locked until it is linked and removed: an opener elsewhere removes only temporary files no one holds.
-    holdTempFile(fd)
+    if (!holdTempFile(fd, tmp)) return undefined
     api.allocate(fd, 0, capacity)
     fs.writeSync(fd, header, 0, HEADER_BYTES, 0)
     fs.fdatasyncSync(fd)
@@ -77,8 +86,7 @@ export async function prepareJournal(api: MappingApi, dir: string, id: number, c
   }
   let ready = false
   try {
-    holdTempFile(handle.fd)
-    if (wanted()) {
+    if (holdTempFile(handle.fd, tmp) && wanted()) {
       api.allocate(handle.fd, 0, capacity)
       await handle.write(header, 0, HEADER_BYTES, 0)
       await handle.datasync()
@@ -98,7 +106,7 @@ export async function prepareJournal(api: MappingApi, dir: string, id: number, c
  * process, thread and way of creating, so a synchronous creation racing a
  * prepared one never collides with it), and its header page.
  */
-function newJournalFiles(dir: string, id: number, capacity: number, now: number, how: 'sync' | 'next'): { file: string; tmp: string; header: Uint8Array } {
+function newJournalFiles(dir: string, id: number, capacity: number, now: number, how: string): { file: string; tmp: string; header: Uint8Array } {
   const name = journalFileName(id)
   const header = new Uint8Array(HEADER_BYTES)
   writeHeader(header, { id, capacity, createdAt: now })

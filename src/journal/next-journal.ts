@@ -97,7 +97,11 @@ export class NextJournal {
         if (this.#askedId === id) this.#askedId = 0
         return // removed meanwhile by an opener that found it unheld: the rotation creates it
       }
-      holdTempFile(fd)
+      if (!holdTempFile(fd, file)) {
+        fs.closeSync(fd)
+        if (this.#askedId === id) this.#askedId = 0
+        return // an opener found it unheld between the build and this lock: the rotation creates it
+      }
       this.#ready = { id, file, fd }
       return
     }

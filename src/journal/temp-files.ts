@@ -41,10 +41,25 @@ export function removeAbandonedTempFiles(dir: string, names: string[]): void {
 /**
  * Takes the lock that keeps a temporary file from removeAbandonedTempFiles,
  * on a descriptor the writer keeps open while the file may still be used.
+ * Between the file's creation and this lock an opener may find it unheld and
+ * remove it: false says so (the lock is held by that opener, or `file` no
+ * longer names this descriptor's file), and the writer must build it again
+ * under a name of its own that no opener has listed.
  */
-export function holdTempFile(fd: number): void {
-  if (kernelLocks) fileLocks.lock(fd, 'exclusive')
+export function holdTempFile(fd: number, file: string): boolean {
+  if (!kernelLocks) return true
+  if (!fileLocks.lock(fd, 'exclusive')) return false
+  try {
+    const held = fs.fstatSync(fd)
+    const named = fs.statSync(file)
+    return held.ino === named.ino && held.dev === named.dev
+  } catch {
+    return false
+  }
 }
+
+/** How many times a writer builds a temporary file again after openers removed it: each new name escapes the openers that listed the old one. */
+export const TEMP_FILE_ATTEMPTS = 8
 
 /** Whether `pid` names a live process (one this process may not signal counts: it exists). */
 export function processIsAlive(pid: number): boolean {
