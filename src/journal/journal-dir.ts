@@ -208,6 +208,25 @@ export class JournalDir {
     return this.#read(journalId, offset, length, verifyCrc, false)
   }
 
+  /**
+   * `viewAt` for a caller that reads many records scattered over the
+   * journals, once each (a purge): a sealed journal's record is read with
+   * pread into `scratch` when it fits there, else viewed. The first touch of
+   * a mapped page costs a page fault, far more than a pread of a small
+   * record, and a scattered read rarely finds its page touched already. The
+   * record's key and value follow viewAt's rules, and are valid only until
+   * `scratch` is next written.
+   */
+  scatteredViewAt(journalId: number, offset: number, length: number, verifyCrc: boolean, scratch: Buffer): StoredRecord | undefined {
+    const slot = this.#slots.get(journalId)
+    if (slot === undefined) return undefined
+    const journal = slot.journal
+    if (journal.writable || length > scratch.byteLength) return this.#read(journalId, offset, length, verifyCrc, false)
+    const record = journal.readInto(offset, length, verifyCrc, scratch)
+    if (record === undefined) this.#onCorruption({ file: journal.file, offset, length, reason: 'corrupt-record' })
+    return record
+  }
+
   #read(journalId: number, offset: number, length: number, verifyCrc: boolean, copy: boolean): StoredRecord | undefined {
     const slot = this.#slots.get(journalId)
     if (slot === undefined) return undefined

@@ -162,13 +162,23 @@ export class Journal {
     let at = offset
     if (view === undefined) {
       // Node's pooled slab for small reads: a fresh ArrayBuffer per read costs the kernel a page fault on the copy.
-      const bytes = Buffer.allocUnsafe(length)
-      if (fs.readSync(this.#fd, bytes, 0, length, offset) !== length) return undefined
-      view = byteView(bytes.buffer, bytes.byteOffset, length)
-      at = 0
-      copy = false // already the caller's own
+      return this.readInto(offset, length, verifyCrc, Buffer.allocUnsafe(length))
     }
     return checkRecord(view, at, at + length, verifyCrc) === length ? storedRecord(view, at, copy) : undefined
+  }
+
+  /**
+   * `read` through pread into `into` (at least `length` bytes; key and value
+   * are views of it), mapped or not. Only for a journal that is not
+   * writable here: the pread backend keeps a writable journal's latest
+   * records in memory until it syncs.
+   */
+  readInto(offset: number, length: number, verifyCrc: boolean, into: Buffer): StoredRecord | undefined {
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < HEADER_BYTES || offset % RECORD_ALIGN !== 0 ||
+      length < RECORD_HEADER_BYTES || offset + length > this.limit || length > into.byteLength) return undefined
+    if (fs.readSync(this.#fd, into, 0, length, offset) !== length) return undefined
+    const view = byteView(into.buffer, into.byteOffset, length)
+    return checkRecord(view, 0, length, verifyCrc) === length ? storedRecord(view, 0, false) : undefined
   }
 
   /** True when `bytes` lies in this journal's mapping, so unmapping it would detach them. */

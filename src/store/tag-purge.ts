@@ -28,6 +28,13 @@ export function tagBlockAt(disk: DiskTier, slot: number): Uint8Array | undefined
 }
 
 /**
+ * Sealed journals' records up to this size are read with pread during a
+ * purge (JournalDir.scatteredViewAt); larger ones are viewed in the mapping,
+ * where the copy would cost more than the page faults.
+ */
+const SCRATCH_BYTES = 16 * 1024
+
+/**
  * Invalidates every entry carrying `tag`: O(k) for a tag with k postings,
  * plus the postings' own search (see TagPostings). Each candidate's record is
  * read and its tag block checked, since postings hold only hashes; each entry
@@ -39,6 +46,7 @@ export function purgeTagged(disk: DiskTier, heap: HeapTier, index: TagIndex, tag
   const tagBytes = Buffer.from(tag, 'utf8')
   const hash = tagHash(tagBytes)
   const keydir = disk.keydir
+  const scratch = Buffer.allocUnsafe(SCRATCH_BYTES)
   let purged = 0
   for (const keyHash of index.postings.take(hash)) {
     let keepPosting = false
@@ -46,7 +54,7 @@ export function purgeTagged(disk: DiskTier, heap: HeapTier, index: TagIndex, tag
     while (slot >= 0) {
       // Without the CRC over the value: only the key and tag block are used, and a damaged record
       // is never served (reads check it), so purging or keeping it by mistake changes nothing seen.
-      const record = disk.journals.viewAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot), false)
+      const record = disk.journals.scatteredViewAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot), false, scratch)
       if (record === undefined) {
         // Reported as corrupt by the journals and never served: forget it, as a read does.
         disk.dropSlot(slot)
@@ -59,7 +67,8 @@ export function purgeTagged(disk: DiskTier, heap: HeapTier, index: TagIndex, tag
         slot = keydir.findNext(keyHash, slot)
         continue
       }
-      // A copy: the tombstone's append may remap the journal the record's views point into.
+      // A copy: the tombstone's append may remap the journal the record's views point into, and the
+      // next read overwrites the scratch buffer.
       const key = Buffer.from(record.key)
       if (record.expiresAt === 0 || record.expiresAt > now) purged++
       if (heap.entries > 0) heap.delete(key.toString('utf8'))

@@ -33,6 +33,29 @@ for (const backend of BACKENDS) {
       await store.close()
     })
 
+    it('purges exactly the tagged entries across sealed journals, small values and large, and the purge outlives a restart', async () => {
+      const dir = tempDir('tags-scattered')
+      const options = { dir, backend, journalBytes: JOURNAL_BYTES, compression: false, autoCompact: false }
+      const store = await openStore(options)
+      const valueOf = (i: number): string => `v${i}-`.repeat(i % 5 === 0 ? 5000 : 20)
+      for (let i = 0; i < 300; i++) await store.set(`k${i}`, valueOf(i), { tags: i % 3 === 0 ? ['a', 'z'] : ['b', 'z'] })
+      assert.ok(store.stats().journals.total > 3, 'the entries span several journals')
+      assert.equal(await store.purgeTag('a'), 100)
+      const check = async (s: typeof store): Promise<void> => {
+        for (let i = 0; i < 300; i++) {
+          const got = (await s.get(`k${i}`))?.toString()
+          assert.equal(got, i % 3 === 0 ? undefined : valueOf(i), `k${i}`)
+        }
+      }
+      await check(store)
+      await store.close()
+      const reopened = await openStore(options)
+      await check(reopened)
+      assert.equal(await reopened.purgeTag('a'), 0)
+      assert.equal(await reopened.purgeTag('b'), 200)
+      await reopened.close()
+    })
+
     it('copies the tags array it is given: emptying it later tags nothing', async () => {
       const dir = tempDir('tags-copy')
       const store = await openStore({ dir, backend })
