@@ -17,6 +17,11 @@ export interface CacheStatus {
 }
 
 export function formatCacheStatus(name: string, status: CacheStatus): string {
+  // The fresh hit, the common case, without the list.
+  if (status.hit === true && status.ttl !== undefined && status.fwd === undefined && status.collapsed !== true && status.stored !== true &&
+    status.detail === undefined && status.fwdStatus === undefined) {
+    return `${name}; hit; ttl=${Math.round(status.ttl)}`
+  }
   const parts = [name]
   if (status.hit === true) parts.push('hit')
   if (status.fwd !== undefined) parts.push(`fwd=${status.fwd}`)

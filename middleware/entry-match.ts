@@ -37,7 +37,47 @@ export function policyClass(clock: () => number): typeof CachePolicy {
     now(): number {
       return clock()
     }
+
+    /**
+     * The library's responseHeaders (4.3: hop-by-hop fields dropped, the RFC
+     * 7234 §5.5.4 warning 113 on an old heuristic response, Age and Date
+     * updated), but with Date formatted once per second (`httpDate`), not
+     * once per hit: on a hit, the library's toUTCString was the costliest step.
+     */
+    override responseHeaders(): CachePolicy.Headers {
+      const self = this as unknown as PolicyInternals
+      const headers = self._copyWithoutHopByHopHeaders(self._resHeaders)
+      const age = this.age()
+      if (age > DAY_S && !self._hasExplicitExpiration() && this.maxAge() > DAY_S) {
+        headers.warning = `${headers.warning !== undefined ? `${String(headers.warning)}, ` : ''}113 - "rfc7234 5.5.4"`
+      }
+      headers.age = `${Math.round(age)}`
+      headers.date = httpDate(this.now())
+      return headers
+    }
   }
+}
+
+/** The parts of http-cache-semantics' CachePolicy (4.3) that responseHeaders uses, not in its types. */
+interface PolicyInternals {
+  _resHeaders: CachePolicy.Headers
+  _copyWithoutHopByHopHeaders(headers: CachePolicy.Headers): CachePolicy.Headers
+  _hasExplicitExpiration(): boolean
+}
+
+const DAY_S = 24 * 3600
+
+let dateSecond = NaN
+let dateText = ''
+
+/** IMF-fixdate of `ms` (RFC 9110 §5.6.7), which has whole seconds: the same text for a whole second, so kept for it. */
+export function httpDate(ms: number): string {
+  const second = Math.floor(ms / 1000)
+  if (second !== dateSecond) {
+    dateText = new Date(ms).toUTCString()
+    dateSecond = second
+  }
+  return dateText
 }
 
 /**
@@ -81,7 +121,8 @@ export function flightKey(key: RequestKey): string {
  * `matches`. Synchronous: a hit is served without a turn of the microtask queue.
  */
 export function lookupEntry(s: Store, decoded: DecodedEntries<Decoded>, key: RequestKey, req: IncomingMessage): Found {
-  const uri = decoded.get(PREFIX + key.base, s.getSync(PREFIX + key.base))
+  const uriKey = PREFIX + key.base
+  const uri = decoded.get(uriKey, s.getSync(uriKey))
   if (uri === undefined) return 'uri-miss'
   if (uri.head.status !== 0) return matches(uri, key, req, undefined) ? uri : 'vary-miss'
   const storeKey = PREFIX + variantKey(key.base, uri.head.vary ?? [], req.headers, key.suffix)
@@ -115,7 +156,9 @@ export function policyRequest(req: IncomingMessage, key: string): CachePolicy.Re
   const raw = req.headers
   const host = raw.host?.toLowerCase()
   // The common request needs no copy: a lower-case Host and none of the normalised fields.
-  if (host === raw.host && NORMALISED.every((name) => raw[name] === undefined)) return { method: 'GET', url: key, headers: raw as CachePolicy.Headers }
+  if (host === raw.host && raw['accept-encoding'] === undefined && raw['accept-language'] === undefined && raw['accept-charset'] === undefined) {
+    return { method: 'GET', url: key, headers: raw as CachePolicy.Headers }
+  }
   const headers: Record<string, string | string[] | undefined> = { ...raw, host }
   for (const name of NORMALISED) if (headers[name] !== undefined) headers[name] = normalisedValue(name, headers[name])
   return { method: 'GET', url: key, headers: headers as CachePolicy.Headers }

@@ -29,7 +29,8 @@ export class Invalidation {
   }
 
   isPending(key: string): boolean {
-    return this.#pending.has(key)
+    // Checked on every hit: with nothing pending, the key need not be hashed.
+    return this.#pending.size !== 0 && this.#pending.has(key)
   }
 
   /**

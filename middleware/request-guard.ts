@@ -50,12 +50,12 @@ export function refusalOf(req: IncomingMessage, options: GuardOptions): string |
   const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'
   // Absolute-form (RFC 9112 §3.2.2) or asterisk-form: the Host header and the target can disagree.
   if (url.charCodeAt(0) !== 47 /* / */) return 'request target not in origin-form'
-  const host = req.headers.host
-  if (host !== undefined && !VALID_HOST.test(host)) return 'invalid Host'
-  if (hostLines(req.rawHeaders) > 1) return 'duplicated Host'
+  const headers = req.headers
+  const host = headers.host
+  if (host !== undefined && !isValidHost(host)) return 'invalid Host'
+  if (hasDuplicateHost(req.rawHeaders)) return 'duplicated Host'
   const method = req.method
   if (method !== 'GET' && method !== 'HEAD') return undefined
-  const headers = req.headers
   // RFC 9110 §9.3.1: content in a GET has no defined semantics, but an app may read it.
   if (headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')) {
     return 'request has content'
@@ -91,13 +91,31 @@ export function forwardedInputs(req: IncomingMessage, options: GuardOptions): st
   return `${inputs}${INPUTS}trusted=${trusted ? 1 : 0}`
 }
 
-function hostLines(rawHeaders: string[]): number {
-  let count = 0
+/**
+ * The last Host value found valid. Nearly every request of a server names
+ * the same host, so the regular expression runs once per new value; the
+ * answer depends on the string alone, so the memo can never be wrong.
+ */
+let lastValidHost: string | undefined
+
+function isValidHost(host: string): boolean {
+  if (host === lastValidHost) return true
+  if (!VALID_HOST.test(host)) return false
+  lastValidHost = host
+  return true
+}
+
+/** Node keeps only the first Host line in req.headers; the raw lines show a second one. */
+function hasDuplicateHost(rawHeaders: string[]): boolean {
+  let seen = false
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]
-    if (name.length === 4 && name.toLowerCase() === 'host') count++
+    if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host')) {
+      if (seen) return true
+      seen = true
+    }
   }
-  return count
+  return false
 }
 
 /**
