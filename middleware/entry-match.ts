@@ -149,6 +149,7 @@ function matches(entry: Decoded, key: RequestKey, req: IncomingMessage, gen: str
     acceptsCoding(req.headers['accept-encoding'], entry.head.headers['content-encoding'])
 }
 
+// policyRequest's fast path tests these three by name, without a loop: keep the two in step.
 const NORMALISED = ['accept-encoding', 'accept-language', 'accept-charset']
 
 /** The request as the policy sees it: Vary-selected fields normalised as variant keys have them. */
