@@ -104,13 +104,15 @@ export class SidecarBuilder {
   #start(): Worker {
     if (this.#worker !== undefined) return this.#worker
     const worker = new Worker(new URL('./sidecar-worker.js', import.meta.url))
-    worker.unref()
     worker.on('message', (result: SidecarResult) => this.#finish(result))
     worker.on('error', (err) => {
       // A worker that died takes its queue with it: fail what it held, start afresh next time.
       this.#worker = undefined
       for (const [id] of this.#waiting) this.#finish({ id, ok: false, reports: [], unpublished: 0, error: String(err) })
     })
+    // After the listeners: adding a 'message' listener refs the worker's port again (Node 20),
+    // and a ref'd port keeps the process alive with the store left open.
+    worker.unref()
     this.#worker = worker
     return worker
   }
