@@ -28,8 +28,11 @@ const MAX_LOOKS = 60
 
 /**
  * Builds the sidecars of sealed journals on one worker thread, started when
- * the first journal seals. The worker is unref'd: a process may exit with a
- * build unfinished, and the journal is then scanned at the next open. A
+ * the first journal seals. The worker is ref'd only while a build is in
+ * flight (close() and compaction may be waiting for one): an idle worker, or
+ * one waiting between looks for a claim to be published, never keeps the
+ * process alive, so a store left open does not either. A build abandoned
+ * that way leaves its journal to be scanned at the next open. A
  * journal with claims still unpublished is looked at again until every claim
  * is published or its writer is gone: a hint never leaves out a record.
  */
@@ -97,14 +100,15 @@ export class SidecarBuilder {
   #post(job: SidecarJob): Promise<SidecarResult> {
     if (this.#closed) return Promise.resolve({ id: job.id, ok: false, reports: [], unpublished: 0, error: 'closed' })
     const done = new Promise<SidecarResult>((resolve) => this.#waiting.set(job.id, resolve))
-    this.#start().postMessage(job)
+    const worker = this.#start()
+    worker.ref()
+    worker.postMessage(job)
     return done
   }
 
   #start(): Worker {
     if (this.#worker !== undefined) return this.#worker
     const worker = new Worker(new URL('./sidecar-worker.js', import.meta.url))
-    worker.unref()
     worker.on('message', (result: SidecarResult) => this.#finish(result))
     worker.on('error', (err) => {
       // A worker that died takes its queue with it: fail what it held, start afresh next time.
@@ -118,5 +122,7 @@ export class SidecarBuilder {
   #finish(result: SidecarResult): void {
     this.#waiting.get(result.id)?.(result)
     this.#waiting.delete(result.id)
+    // Idle: let the process exit. (After its 'message' listener was added, which refs the worker's port.)
+    if (this.#waiting.size === 0) this.#worker?.unref()
   }
 }

@@ -10,7 +10,7 @@ import { tempDir } from '../helpers/temp-dir.js'
 
 const CRASHER = new URL('./fixtures/crash-appender.js', import.meta.url)
 const JOURNAL_BYTES = 64 * 1024
-const KILLS = 20
+const KILLS = 10
 /**
  * What a SIGKILL may leave behind. With a real mapping every byte stored is in
  * the page cache, so only claims that were never published show (holes). The

@@ -22,7 +22,7 @@ import { tempDir } from '../helpers/temp-dir.js'
  */
 const LIVE_APPENDER = new URL('./fixtures/live-appender.js', import.meta.url)
 const JOURNAL_BYTES = 256 * 1024
-const OPENS = 30
+const OPENS = 15
 const MODES: RecoveryMode[] = ['point-in-time', 'tolerate-tail', 'salvage']
 
 interface Writer {

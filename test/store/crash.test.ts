@@ -20,7 +20,7 @@ import { tempDir } from '../helpers/temp-dir.js'
 import { COMPACT_JOURNAL_BYTES, JOURNAL_BYTES, KEYS, keyOf, LARGE_JOURNAL_BYTES, storeOptions, whichSeq } from './fixtures/crash-workload.js'
 
 const SETTER = fileURLToPath(new URL('./fixtures/crash-setter.js', import.meta.url))
-const ROUNDS = 10
+const ROUNDS = 6
 const SYNC_INTERVAL_MS = 100
 
 type Mode = 'always' | 'burst' | 'interval' | 'interval-busy' | 'compact'

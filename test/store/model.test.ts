@@ -29,7 +29,7 @@ import { tempDir } from '../helpers/temp-dir.js'
  * compaction dropped the journal whose record hid an older one (issue 7 §5).
  */
 const FIXED_SEEDS = [764874337, 1996271453, 3563645430]
-const RANDOM_RUNS = 12
+const RANDOM_RUNS = 6
 const OPS = 160
 const JOURNAL_BYTES = 64 * 1024
 const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'ünï', 'a'.repeat(300)]
