@@ -12,6 +12,8 @@ import { Doorkeeper } from './doorkeeper.js'
 import { DurabilityPolicy } from './durability.js'
 import { HeapTier } from './heap-tier.js'
 import { KeySnapshot } from './key-snapshot.js'
+import { LeaseTable } from './lease-table.js'
+import { ReadMarks } from './read-marks.js'
 import { RecoveryPoint } from './recovery-point.js'
 import { resolveStoreOptions, type BackgroundOperation, type ResolvedStoreOptions, type StoreOptions } from './options.js'
 import { StoreCounters, type StoreStats } from './stats.js'
@@ -41,6 +43,14 @@ const NO_OPTIONS: SetOptions = Object.freeze({})
  */
 export class Store {
   readonly options: ResolvedStoreOptions
+  /**
+   * Named, expiring leases shared by every process with this directory open
+   * (src/store/lease-table.ts): one of them does a piece of work the others
+   * wait for, such as the HTTP middleware's origin fetch of a missed URL.
+   */
+  readonly leases: LeaseTable
+  /** Disk reads of every process, for the disk budget's hot reinsertion (src/store/read-marks.ts). */
+  #readMarks: ReadMarks
   #disk: DiskTier
   #heap: HeapTier
   /** Tag postings for the entries on disk (typed arrays), and tags of heap-only entries. */
@@ -59,6 +69,9 @@ export class Store {
 
   private constructor(options: ResolvedStoreOptions, disk: DiskTier, lock: DirectoryLock, counters: StoreCounters) {
     this.options = options
+    const api = mappingFor(options.backend ?? defaultBackend())
+    this.leases = LeaseTable.open(api, options.dir)
+    this.#readMarks = ReadMarks.open(api, options.dir)
     this.#disk = disk
     this.#lock = lock
     this.#counters = counters
@@ -82,13 +95,14 @@ export class Store {
     }
     const lock = DirectoryLock.acquire(mappingFor(resolved.backend ?? defaultBackend()), resolved.dir)
     let journals: JournalDir | undefined
+    let store: Store | undefined
     try {
       journals = JournalDir.open(resolved.dir, {
         journalBytes: resolved.journalBytes, maxMappedBytes: resolved.maxMappedBytes, recovery: resolved.recovery,
         onCorruption, verifyReads: resolved.verifyReads, backend: resolved.backend, now: resolved.now,
       })
       const disk = new DiskTier(journals)
-      const store = new Store(resolved, disk, lock, counters)
+      store = new Store(resolved, disk, lock, counters)
       disk.rebuild(store.#tags, resolved.now())
       recoveryPoint?.forgetAfter(disk, store.#tags)
       // Reports after the open (a read, a sidecar build) do not move the recovery point.
@@ -96,6 +110,10 @@ export class Store {
       return store
     } catch (err) {
       journals?.close()
+      if (store !== undefined) {
+        store.leases.close()
+        store.#readMarks.close()
+      }
       lock.release()
       throw err
     }
@@ -128,7 +146,10 @@ export class Store {
     const value = decodeValue(record.value, record.flags)
     // Promoted on its second disk read: a key read once does not push a hotter one out of the heap tier.
     if (keydir.wasHit(slot)) this.#heap.set(key, value, record.expiresAt, false)
-    else keydir.markHit(slot)
+    else {
+      keydir.markHit(slot)
+      this.#readMarks.mark(keydir.journalId(slot), keydir.offset(slot))
+    }
     return value
   }
 
@@ -314,6 +335,8 @@ export class Store {
       await this.#disk.journals.backgroundSettled()
     } finally {
       this.#disk.journals.close()
+      this.leases.close()
+      this.#readMarks.close()
       this.#lock.release()
     }
   }
@@ -347,7 +370,7 @@ export class Store {
           this.#heap.delete(Buffer.from(key).toString('utf8'))
           const hash = hashKey(key, 0, key.byteLength)
           this.#tags.removeBlock(hash, tags, (tag) => otherCarries(this.#disk, hash, tag, -1))
-        })
+        }, this.#readMarks)
       for (const report of evictions) this.#counters.noteEviction(report)
       if (!this.options.autoCompact) return
       const ids = compactionCandidates(this.#disk, this.options.compactionThreshold, this.options.compactionSweepThreshold)
