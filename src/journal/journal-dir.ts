@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { SpillwayError, translateWriteError } from '../errors.js'
+import { isSystemError, SpillwayError, translateWriteError } from '../errors.js'
 import { keyByteLength, valueBytes } from '../input-bytes.js'
 import type { BackendName, MappingApi } from '../native.js'
 import type { BloomFilter } from '../bloom-filter.js'
@@ -39,6 +39,14 @@ export interface AppendFields {
 
 interface Slot extends MappedJournal, ReplaySlot {}
 
+/** A claimed range not yet published when it was read: [offset, end) of a journal, and its claimer's pid (0 when not yet marked). */
+export interface PendingClaim {
+  journalId: number
+  offset: number
+  end: number
+  pid: number
+}
+
 /**
  * The journals of one directory, as this thread sees them. Appends go to the
  * active journal; when it fills, exactly one process creates the next and
@@ -65,6 +73,9 @@ export class JournalDir {
   #removingBytes = 0
   #replay: JournalReplay
   #writerLock: WriterLock | undefined
+  /** What replay read, for a follower to start from: where each scan stopped, and the claims it passed over. */
+  #replayedTo = new Map<number, number>()
+  #replayedClaims: PendingClaim[] = []
   #closed = false
 
   private constructor(dir: string, options: JournalDirOptions) {
@@ -81,6 +92,13 @@ export class JournalDir {
       dir, recovery: this.#recovery, onCorruption: this.#onCorruption, claimAlive: this.#claimAlive, sidecars: this.#sidecars,
       isActive: (journal) => journal === this.#active,
       retire: (journal) => this.#retire(journal),
+      scanned: (journal, result, damaged) => {
+        for (let i = 0; i < result.claims.length; i += 3) {
+          this.#replayedClaims.push({ journalId: journal.id, offset: result.claims[i], end: result.claims[i + 1], pid: result.claims[i + 2] })
+        }
+        // A scan that stopped at damage replays nothing after it, and neither may a follower.
+        this.#replayedTo.set(journal.id, damaged || result.stoppedAt < Math.min(journal.tail, journal.limit) ? journal.limit : result.stoppedAt)
+      },
     })
     this.#mapping = new MappingPolicy(checked.maxMappedBytes, checked.coldAfterMs, this.#api.name === 'mmap', () => this.#slots.values(), () => this.#active)
   }
@@ -309,6 +327,84 @@ export class JournalDir {
       })
   }
 
+  /**
+   * For a follower whose journal `id` is sealed and read to its end: the
+   * next journal in the directory, opened here if another process created
+   * it. Ids whose files are gone were drained by maintenance and are passed
+   * over. Undefined when no later journal exists yet (the writer that sealed
+   * `id` has not linked the next one into place). A journal that is still
+   * active becomes this directory's active journal too, so this process's
+   * next append goes there without trying the sealed one first.
+   */
+  journalAfter(id: number): Journal | undefined {
+    if (this.#closed) return undefined
+    let listed: number[] | undefined
+    for (let next = id + 1; ; next++) {
+      const slot = this.#slots.get(next)
+      if (slot !== undefined) return this.#follow(slot.journal)
+      if (next > this.#newestId) {
+        let journal: Journal | undefined
+        let exists = true
+        try {
+          journal = openJournalOrPassOver(this.#api, this.dir, next, true, this.#onCorruption, false)
+        } catch (err) {
+          if (!isSystemError(err, 'ENOENT')) throw err
+          exists = false
+        }
+        // A bad header is reported once and passed over for good, as #nextJournal does.
+        if (exists) this.#newestId = next
+        if (journal !== undefined) {
+          this.#slots.set(next, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
+          return this.#follow(journal)
+        }
+      }
+      // Removed, passed over or not made yet: go on only if a later journal exists.
+      listed ??= journalIdsIn(this.dir)
+      if (!listed.some((later) => later > next) && next >= this.#newestId) return undefined
+    }
+  }
+
+  /** A journal a follower moves into: sealed ones are remapped read-only, an active one becomes this directory's. */
+  #follow(journal: Journal): Journal {
+    if (journal.sealed) {
+      if (journal === this.#active) this.#activate(undefined)
+      journal.remapReadOnly()
+      this.#mapping.enforceBudget()
+    } else if (this.#active === undefined || this.#active.id < journal.id) {
+      // The sealed one this process appended to: remapped, its sidecars left to the writer that sealed it.
+      if (this.#active !== undefined) this.#active.remapReadOnly()
+      this.#activate(journal)
+    }
+    return journal
+  }
+
+  /**
+   * Drops journal `id` from this directory object without touching its file:
+   * another process removed it (announced in the log before the unlink).
+   */
+  forgetJournal(id: number): void {
+    const slot = this.#slots.get(id)
+    if (slot === undefined || slot.journal === this.#active) return
+    slot.journal.close()
+    this.#slots.delete(id)
+  }
+
+  /**
+   * Where a follower takes over from replay: the newest journal and the
+   * offset its replay stopped at (its end when replay read its hint), and the
+   * claims replay passed over because their writers may still publish them.
+   */
+  followStart(): { journalId: number; offset: number; claims: PendingClaim[] } {
+    const ids = this.journalIds()
+    const journalId = ids.length === 0 ? this.#newestId : ids[ids.length - 1]
+    const journal = this.#slots.get(journalId)?.journal
+    const offset = this.#replayedTo.get(journalId) ?? journal?.limit ?? HEADER_BYTES
+    const claims = this.#replayedClaims
+    this.#replayedClaims = []
+    this.#replayedTo.clear()
+    return { journalId, offset, claims }
+  }
+
   /** Makes this thread's appends so far durable (msync MS_SYNC). */
   sync(): void {
     for (const { journal } of this.#slots.values()) journal.sync()
@@ -353,7 +449,14 @@ export class JournalDir {
     const ids = journalIdsIn(this.dir)
     for (const id of ids) {
       this.#newestId = id
-      const journal = openJournalOrPassOver(this.#api, this.dir, id, id === ids[ids.length - 1], this.#onCorruption, this.#recovery === 'salvage')
+      let journal: Journal | undefined
+      try {
+        journal = openJournalOrPassOver(this.#api, this.dir, id, id === ids[ids.length - 1], this.#onCorruption, this.#recovery === 'salvage')
+      } catch (err) {
+        // Removed by another process's maintenance since the listing: its records were moved first.
+        if (isSystemError(err, 'ENOENT')) continue
+        throw err
+      }
       if (journal === undefined) continue
       this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
       if (journal.sealed) journal.remapReadOnly()

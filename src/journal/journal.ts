@@ -34,6 +34,8 @@ export class Journal {
   #buffer: ArrayBuffer | undefined
   #view: ByteView | undefined
   #tail: BigInt64Array | undefined
+  /** The tail word's low half (little-endian), for a follower's check that nothing changed: no BigInt. */
+  #tailLow: Int32Array | undefined
   #state: Int32Array | undefined
   /** This thread's unsynced span of the journal. */
   #dirtyFrom = Infinity
@@ -112,6 +114,27 @@ export class Journal {
   /** The published tail word: where the next claim starts. Past the capacity once full. */
   get tail(): number {
     return this.#tail === undefined ? this.capacity : Number(Atomics.load(this.#tail, 0))
+  }
+
+  /**
+   * The low 32 bits of the tail word, or -1 when unmapped: one atomic load
+   * and no allocation, for the check a follower makes before every read. A
+   * tail at or past the capacity (sealed) never equals a follower's cursor,
+   * which stays below it, except by wrapping 2^32 bytes of claims past the end.
+   */
+  tailLow(): number {
+    const word = this.#tailLow
+    return word === undefined ? -1 : Atomics.load(word, 0)
+  }
+
+  /**
+   * The journal's bytes as a view for following (mapping it again if it went
+   * cold), or undefined when it cannot be mapped. Follows viewAt's rules.
+   */
+  followView(): ByteView | undefined {
+    if (this.#closed) return undefined
+    if (this.#view === undefined) this.makeWarm()
+    return this.#view
   }
 
   get sealed(): boolean {
@@ -340,6 +363,7 @@ export class Journal {
     this.#buffer = buffer
     this.#view = byteView(buffer, 0, this.limit, true)
     this.#tail = new BigInt64Array(buffer, HDR_TAIL, 1)
+    this.#tailLow = new Int32Array(buffer, HDR_TAIL, 1)
     this.#state = new Int32Array(buffer, HDR_STATE, 1)
     if (!this.#writable) this.#api.advise(buffer, 0, this.limit, 'random')
   }
@@ -353,7 +377,7 @@ export class Journal {
       this.#api.sync(buffer, this.#dirtyFrom, this.#dirtyTo - this.#dirtyFrom, false)
       this.#api.sync(buffer, 0, HEADER_BYTES, false)
     }
-    this.#buffer = this.#view = this.#tail = this.#state = undefined
+    this.#buffer = this.#view = this.#tail = this.#tailLow = this.#state = undefined
     this.#api.unmap(buffer)
   }
 

@@ -3,7 +3,10 @@ import { FLAG_PURGE, FLAG_TAGGED, FLAG_TOMBSTONE, MAX_KEY_BYTES } from '../journ
 import type { JournalDir, RecordLocation, StoredRecord } from '../journal/journal-dir.js'
 import { hashKey } from '../key-hash.js'
 import { Keydir } from '../keydir.js'
+import { SpillwayError } from '../errors.js'
+import { logPosition } from './follow.js'
 import { JournalUsage } from './journal-usage.js'
+import { retiredJournal, retiredMark } from './log-marks.js'
 import type { TagIndex } from './tag-index.js'
 import { otherCarries, tagBlockAt } from './tag-purge.js'
 
@@ -60,6 +63,14 @@ export class DiskTier {
   readonly usage = new JournalUsage()
   /** The record the last successful `find` confirmed. Its views are valid until the next disk read. */
   record: StoredRecord | undefined
+  /**
+   * When other processes may append to the directory: the log positions of
+   * this process's appends not yet reached by its follower, which skips them
+   * (they were applied when appended).
+   */
+  ownAppends: Set<number> | undefined
+  /** Told of each tombstone this process appends, with its log position (see FollowedRecords). */
+  onTombstone: ((key: Uint8Array, position: number) => void) | undefined
   #beforeRemove = new Set<(journalId: number) => void>()
 
   constructor(journals: JournalDir) {
@@ -101,6 +112,7 @@ export class DiskTier {
    */
   write(key: EncodedKey, slot: number, flags: number, bytes: Uint8Array, expiresAt: number, callerBytes: number): number {
     const at = this.journals.append(key.view(), bytes, { flags, expiresAt })
+    this.ownAppends?.add(logPosition(at.journalId, at.offset))
     this.usage.wrote(at.journalId, at.length)
     this.usage.appendedBytes += at.length
     this.usage.userBytes += key.length + callerBytes
@@ -113,14 +125,19 @@ export class DiskTier {
   /** Appends a record that carries no value of its own (a tombstone or a purge): dead from birth. */
   writeMarker(key: Uint8Array, flags: number): RecordLocation {
     const at = this.journals.append(key, new Uint8Array(0), { flags })
+    if (this.ownAppends !== undefined) {
+      const position = logPosition(at.journalId, at.offset)
+      this.ownAppends.add(position)
+      if ((flags & FLAG_TOMBSTONE) !== 0) this.onTombstone?.(key, position)
+    }
     this.usage.wrote(at.journalId, at.length)
     this.usage.died(at.journalId, at.length)
     this.usage.appendedBytes += at.length
     return at
   }
 
-  /** The slot whose record has exactly this key, or -1. */
-  #slotHolding(hash: number, key: Uint8Array): number {
+  /** The slot whose record has exactly this key (or cannot be read), or -1. */
+  slotOf(hash: number, key: Uint8Array): number {
     const keydir = this.keydir
     for (let slot = keydir.find(hash); slot >= 0; slot = keydir.findNext(hash, slot)) {
       const record = this.journals.viewAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
@@ -145,6 +162,7 @@ export class DiskTier {
     const wasHit = keydir.wasHit(slot)
     const at = this.journals.append(record.key, record.value,
       { flags: record.flags | flags, expiresAt: record.expiresAt, writeTime: record.writeTime })
+    this.ownAppends?.add(logPosition(at.journalId, at.offset))
     this.usage.wrote(at.journalId, at.length)
     this.usage.appendedBytes += at.length
     this.usage.died(keydir.journalId(slot), keydir.length(slot))
@@ -162,9 +180,25 @@ export class DiskTier {
     return () => this.#beforeRemove.delete(listener)
   }
 
-  /** Deletes a drained journal; see JournalDir.removeJournal. */
-  removeJournal(journalId: number): Promise<void> {
+  /** Tells the onBeforeRemove listeners that journal `journalId` is about to go. */
+  beforeRemove(journalId: number): void {
     for (const listener of this.#beforeRemove) listener(journalId)
+  }
+
+  /**
+   * Deletes a drained journal; see JournalDir.removeJournal. The removal is
+   * announced in the log first (log-marks.ts), so every other process drops
+   * its entries and mapping for it. On a full disk the announcement is
+   * skipped and the file removed anyway: freeing space comes first, and a
+   * process that still maps the unlinked file reads correct bytes from it.
+   */
+  removeJournal(journalId: number): Promise<void> {
+    this.beforeRemove(journalId)
+    try {
+      this.writeMarker(retiredMark(journalId), FLAG_TOMBSTONE)
+    } catch (err) {
+      if (!(err instanceof SpillwayError && err.code === 'ERR_DISK_FULL')) throw err
+    }
     return this.journals.removeJournal(journalId)
   }
 
@@ -180,19 +214,27 @@ export class DiskTier {
    * is confirmed by comparing the keys (one read of a mapped journal), so an
    * overwrite replaces its key's slot and a colliding key keeps its own.
    */
-  rebuild(tags: TagIndex, now: number): void {
+  rebuild(tags: TagIndex, now: number): number[] {
     const keydir = this.keydir
     // Until a tagged record has been seen, no superseded record can hold postings.
     let tagged = false
+    const retired: number[] = []
     this.journals.replay((e) => {
       this.usage.wrote(e.journalId, e.length)
+      if (e.key[0] === 0xff) {
+        // An internal record (log-marks.ts): a removal announced, whose file a crash may have left.
+        const id = (e.flags & FLAG_TOMBSTONE) !== 0 ? retiredJournal(e.key) : undefined
+        if (id !== undefined && this.journals.journal(id) !== undefined) retired.push(id)
+        this.usage.died(e.journalId, e.length)
+        return
+      }
       // purgeTag writes a tombstone for each entry it invalidates; the purge record itself is a marker.
       if ((e.flags & FLAG_PURGE) !== 0) {
         this.usage.died(e.journalId, e.length)
         return
       }
       const hash = hashKey(e.key, 0, e.key.byteLength)
-      const slot = this.#slotHolding(hash, e.key)
+      const slot = this.slotOf(hash, e.key)
       const gone = (e.flags & FLAG_TOMBSTONE) !== 0 || (e.expiresAt !== 0 && e.expiresAt <= now)
       if (slot >= 0 && tagged) {
         tags.removeBlock(hash, tagBlockAt(this, slot), (tag) => otherCarries(this, hash, tag, slot))
@@ -210,6 +252,7 @@ export class DiskTier {
         tags.addBlock(hash, e.tags)
       }
     })
+    return retired
   }
 }
 

@@ -3,12 +3,14 @@ import type { CorruptionReport } from '../journal/corruption.js'
 import { FLAG_PURGE, FLAG_TOMBSTONE } from '../journal/format.js'
 import { JournalDir } from '../journal/journal-dir.js'
 import { valueBytes } from '../input-bytes.js'
-import { backend as defaultBackend, mappingFor } from '../native.js'
+import { backend as defaultBackend, mappingFor, type BackendName } from '../native.js'
 import { compact, compactionCandidates, type CompactionReport } from './compactor.js'
 import { DirectoryLock } from './directory-lock.js'
 import { enforceDiskBudget } from './disk-budget.js'
 import { DiskTier, EncodedKey } from './disk-tier.js'
 import { Doorkeeper } from './doorkeeper.js'
+import { Follower } from './follow.js'
+import { FollowedRecords } from './followed-records.js'
 import { DurabilityPolicy } from './durability.js'
 import { HeapTier } from './heap-tier.js'
 import { KeySnapshot } from './key-snapshot.js'
@@ -64,6 +66,8 @@ export class Store {
   #lock: DirectoryLock
   #counters: StoreCounters
   #activeJournal: number | undefined
+  /** Following other processes' appends: on the mmap backend, where the directory may be shared. */
+  #follower: Follower | undefined
   #closed = false
   #closing: Promise<void> | undefined
 
@@ -93,7 +97,7 @@ export class Store {
       recoveryPoint?.note(report)
       resolved.onCorruption?.(report)
     }
-    const lock = DirectoryLock.acquire(mappingFor(resolved.backend ?? defaultBackend()), resolved.dir)
+    const lock = DirectoryLock.acquire(resolved.backend ?? defaultBackend(), resolved.dir, resolved.journalBytes)
     let journals: JournalDir | undefined
     let store: Store | undefined
     try {
@@ -103,10 +107,13 @@ export class Store {
       })
       const disk = new DiskTier(journals)
       store = new Store(resolved, disk, lock, counters)
-      disk.rebuild(store.#tags, resolved.now())
+      const retired = disk.rebuild(store.#tags, resolved.now())
+      const shared = journals.backend === 'mmap'
+      if (shared) disk.ownAppends = new Set()
       recoveryPoint?.forgetAfter(disk, store.#tags)
       // Reports after the open (a read, a sidecar build) do not move the recovery point.
       recoveryPoint = undefined
+      if (shared) store.#follow(onCorruption, retired)
       return store
     } catch (err) {
       journals?.close()
@@ -119,12 +126,36 @@ export class Store {
     }
   }
 
+  /**
+   * Starts following what other processes append (follow.ts). Journals
+   * whose removal replay met announced, but whose files a crash left, are
+   * removed now.
+   */
+  #follow(onCorruption: (report: CorruptionReport) => void, retired: number[]): void {
+    const disk = this.#disk
+    const followed = new FollowedRecords(disk, this.#heap, this.#tags, this.options.now, (journalId) => {
+      this.#follower?.forgetJournal(journalId)
+      disk.beforeRemove(journalId)
+      followed.dropJournal(journalId)
+      disk.journals.forgetJournal(journalId)
+    })
+    for (const journalId of retired) {
+      followed.dropJournal(journalId)
+      void disk.journals.removeJournal(journalId)
+    }
+    disk.onTombstone = (key, position) => followed.noteTombstone(key, position)
+    this.#follower = new Follower(disk.journals, (journalId, offset, view) => followed.apply(journalId, offset, view),
+      (position) => followed.settle(position), onCorruption)
+  }
+
   /** The value stored under `key`, or undefined. Rejects only for a bad key. */
   async get(key: string): Promise<Buffer | undefined> {
     return this.getSync(key)
   }
 
   getSync(key: string): Buffer | undefined {
+    // What other processes appended first, so no entry they superseded is served (one atomic load when nothing changed).
+    this.#follower?.catchUp()
     // The hot path: close() empties the heap tier first, so a hit means the store is open, and a
     // key that is not a string finds nothing in it and is refused by the checks below.
     const cached = this.#heap.get(key, this.options.now)
@@ -156,6 +187,7 @@ export class Store {
   /** Whether `key` holds an unexpired value. Does not count as a read. */
   has(key: string): boolean {
     this.#checkOpen()
+    this.#follower?.catchUp()
     const now = this.options.now()
     const cached = typeof key === 'string' ? this.#heap.peek(key) : undefined
     if (cached !== undefined && (cached.expiresAt === 0 || cached.expiresAt > now)) return true
@@ -184,6 +216,7 @@ export class Store {
     let encoded = fitsJournal(k.length, storedBytes(bytes.byteLength, tagBlock), this.options.journalBytes)
       ? undefined : encodeValue(bytes, tagBlock, compressFrom)
     if (encoded !== undefined) checkFitsJournal(k.length, bytes.byteLength, encoded.bytes.byteLength, this.options.journalBytes)
+    this.#follower?.catchUp()
     let slot = this.#disk.find(k, now, false)
     if (slot < 0 && this.#doorkeeper !== undefined && !this.#doorkeeper.admit(k.hash)) {
       // First sighting: the heap tier only. (A key already on disk is always rewritten there,
@@ -226,6 +259,7 @@ export class Store {
   async delete(key: string): Promise<boolean> {
     this.#checkOpen()
     const k = this.#key.encode(key)
+    this.#follower?.catchUp()
     const now = this.options.now()
     const cached = this.#heap.peek(key)
     const inHeap = cached !== undefined && (cached.expiresAt === 0 || cached.expiresAt > now)
@@ -251,6 +285,7 @@ export class Store {
     if (tagBytes > MAX_TAG_BLOCK_BYTES) {
       throw new SpillwayError('ERR_VALUE_TOO_LARGE', `tag of ${tagBytes} bytes: no entry can carry it (tags take at most ${MAX_TAG_BLOCK_BYTES} bytes)`)
     }
+    this.#follower?.catchUp()
     const purged = purgeTagged(this.#disk, this.#heap, this.#tags, tag, this.options.now())
     this.#disk.writeMarker(Buffer.from(tag, 'utf8'), FLAG_PURGE)
     await this.#afterAppend()
@@ -270,6 +305,7 @@ export class Store {
    */
   async *keys(): AsyncIterableIterator<string> {
     this.#checkOpen()
+    this.#follower?.catchUp()
     const now = this.options.now()
     const { keydir, journals } = this.#disk
     const snapshot = new KeySnapshot()
@@ -313,6 +349,11 @@ export class Store {
     })
   }
 
+  /** The backend the store's journals use: 'mmap' shares the directory with other processes, 'pread' keeps it to itself. */
+  get backend(): BackendName {
+    return this.#disk.journals.backend
+  }
+
   stats(): StoreStats {
     return this.#counters.snapshot(this.#heap, this.#disk, this.options)
   }
@@ -326,6 +367,7 @@ export class Store {
 
   async #close(): Promise<void> {
     this.#closed = true
+    this.#follower = undefined
     this.#heap.clear()
     this.#durability.close()
     try {
