@@ -55,6 +55,12 @@ app.get('/enc', async (req, res) => {
   else res.send(`from worker ${worker}`)
 })
 
+app.get('/dies', async (req, res) => {
+  process.send!({ origin: req.path, worker })
+  await gate(req.path)
+  res.set('cache-control', 'max-age=60').send(`from worker ${worker}`)
+})
+
 process.on('message', (message: { advance?: number; open?: string; close?: boolean }) => {
   if (message.advance !== undefined) {
     offset += message.advance

@@ -93,4 +93,22 @@ describe('coalescing across cluster workers on one directory', { skip: !availabl
     await c.fence()
     assert.deepEqual(origins(c, '/enc').map((m) => m.worker), [c.workers[0].id, c.workers[1].id])
   })
+
+  // Last: it kills a worker.
+  it('a worker killed with SIGKILL while its fetch holds the lease lets the waiters of another worker go to the origin', { timeout: 60_000 }, async () => {
+    const { c, own } = await workers()
+    const [victim, survivor] = [c.workers[2], c.workers[3]]
+    survivor.send({ open: '/dies' })
+    const doomed = rawRequest(`${own[2]}/dies`, { headers: { host: HOST } }).then(() => 'answered', () => 'cut off')
+    await c.next((m) => m.origin === '/dies')
+    const waiter = rawRequest(`${own[3]}/dies`, { headers: { host: HOST }, timeoutMs: 50_000 })
+    assert.equal(await first(['waited', c.next((m) => m.waiting !== undefined && m.worker === survivor.id)],
+      ['went to the origin', c.count((m) => m.origin === '/dies', 2)]), 'waited')
+    victim.process.kill('SIGKILL')
+    assert.equal(await doomed, 'cut off')
+    const r = await waiter
+    assert.equal(r.status, 200)
+    assert.equal(r.body.toString(), `from worker ${survivor.id}`)
+    assert.deepEqual(origins(c, '/dies').map((m) => m.worker), [victim.id, survivor.id])
+  })
 })
