@@ -6,7 +6,7 @@ import type { BackendName, MappingApi } from '../native.js'
 import type { BloomFilter } from '../bloom-filter.js'
 import type { CorruptionHandler, RecoveryMode } from './corruption.js'
 import { checkJournalDirOptions, type JournalDirOptions } from './journal-dir-options.js'
-import { bloomFileName, HEADER_BYTES, hintFileName, journalFileName } from './format.js'
+import { bloomFileName, FLAG_PURGE, HEADER_BYTES, hintFileName, journalFileName } from './format.js'
 import type { Journal } from './journal.js'
 import { journalIdsIn, openJournalOrPassOver } from './journal-opening.js'
 import { MappingPolicy, type MappedJournal } from './mapping-policy.js'
@@ -38,6 +38,9 @@ export interface AppendFields {
 }
 
 interface Slot extends MappedJournal, ReplaySlot {}
+
+/** The key of a void record: one byte 0xFF, which no UTF-8 key or tag can be. */
+export const VOID_KEY = Buffer.from([0xff])
 
 /** A claimed range not yet published when it was read: [offset, end) of a journal, and its claimer's pid (0 when not yet marked). */
 export interface PendingClaim {
@@ -165,6 +168,46 @@ export class JournalDir {
       if (this.#mapsAny(bytes)) bytes = bytes.slice()
       this.#retire(journal)
     }
+  }
+
+  /**
+   * Claims room for a record with a key and value of these sizes, marked
+   * pending under this process's pid, and returns where: for a record that
+   * may only be written once every claim before it is settled (a move, a
+   * carried tombstone; see src/store/journal-drain.ts). The caller must end
+   * it with publishClaim or voidClaim in the same synchronous turn. Throws
+   * as append does.
+   */
+  claim(keyLength: number, valueLength: number): RecordLocation {
+    if (this.#closed) throw new SpillwayError('ERR_JOURNAL_CLOSED', `journal directory ${this.dir} is closed`)
+    const length = recordLength(keyLength, valueLength)
+    if (length > this.journalBytes - HEADER_BYTES) throw this.#tooLarge(keyLength, valueLength)
+    for (;;) {
+      const journal = this.#active ?? this.#nextJournal()
+      const offset = journal.tryClaim(length)
+      if (offset >= 0) {
+        journal.holdClaim()
+        if (offset >= this.#prepareFrom) this.#prepareNext()
+        return { journalId: journal.id, offset, length }
+      }
+      this.#retire(journal)
+    }
+  }
+
+  /** Writes and publishes the record claimed at `at`; key and value must have the sizes claimed. */
+  publishClaim(at: RecordLocation, key: Uint8Array, value: Uint8Array, fields: AppendFields = {}): void {
+    const journal = this.#slots.get(at.journalId)!.journal
+    if (recordLength(key.byteLength, value.byteLength) !== at.length) throw new RangeError(`a claim of ${at.length} bytes cannot hold this record`)
+    journal.publishClaim(at.offset, key, key.byteLength, value, fields.flags ?? 0, fields.writeTime ?? this.#now(), fields.expiresAt ?? 0)
+  }
+
+  /**
+   * Publishes the claim at `at` as a void record: a purge record under the
+   * key 0xFF, which no tag can be, padded to the claim's length. Replay and
+   * followers pass over it (FORMAT.md §Record flags).
+   */
+  voidClaim(at: RecordLocation): void {
+    this.publishClaim(at, VOID_KEY, new Uint8Array(at.length - recordLength(VOID_KEY.byteLength, 0)), { flags: FLAG_PURGE })
   }
 
   /**

@@ -40,6 +40,9 @@ export class Journal {
   /** This thread's unsynced span of the journal. */
   #dirtyFrom = Infinity
   #dirtyTo = 0
+  /** Claims made with tryClaim and not yet published, and whether a remap waits for them. */
+  #openClaims = 0
+  #remapWanted = false
   /** Flushes started by syncAsync and not yet finished: the file stays open for them. */
   #flushing = 0
   #closed = false
@@ -148,9 +151,21 @@ export class Journal {
    * marks the journal sealed; every writer that gets -1 moves to the next one.
    */
   tryAppend(key: string | Uint8Array, keyLength: number, value: Uint8Array, flags: number, writeTime: number, expiresAt: number): number {
+    const start = this.tryClaim(recordLength(keyLength, value.byteLength))
+    if (start >= 0) this.#publish(start, key, keyLength, value, flags, writeTime, expiresAt)
+    return start
+  }
+
+  /**
+   * Claims room for a record of `length` bytes and marks it pending with
+   * this process's pid (FORMAT.md §Appending), without writing it: the
+   * caller publishes it with `publishClaim` in the same synchronous turn.
+   * Returns the offset, or -1 as tryAppend does. Until it is published the
+   * journal keeps its writable mapping, even if it is sealed meanwhile.
+   */
+  tryClaim(length: number): number {
     const view = this.#view
     if (!this.#writable || view === undefined || this.#tail === undefined) return -1
-    const length = recordLength(keyLength, value.byteLength)
     const size = alignRecord(length)
     // JournalDir refuses such records first; a claim this size would run past the end of any journal.
     if (!(size <= this.capacity - HEADER_BYTES)) throw new RangeError(`a record of ${length} bytes cannot fit in ${this.file}`)
@@ -164,9 +179,28 @@ export class Journal {
       return -1
     }
     markPending(view, start, length)
-    publishRecord(view, start, length, writeRecord(view, start, key, keyLength, value, flags, writeTime, expiresAt))
-    this.#noteDirty(start, start + size)
     return start
+  }
+
+  /** Writes and publishes the record a tryClaim claimed at `start`; its length must be the one claimed. */
+  publishClaim(start: number, key: string | Uint8Array, keyLength: number, value: Uint8Array, flags: number, writeTime: number, expiresAt: number): void {
+    this.#publish(start, key, keyLength, value, flags, writeTime, expiresAt)
+    if (--this.#openClaims === 0 && this.#remapWanted) {
+      this.#remapWanted = false
+      this.remapReadOnly()
+    }
+  }
+
+  /** Counts a claim made with tryClaim and not yet published: the mapping must stay writable until then. */
+  holdClaim(): void {
+    this.#openClaims++
+  }
+
+  #publish(start: number, key: string | Uint8Array, keyLength: number, value: Uint8Array, flags: number, writeTime: number, expiresAt: number): void {
+    const view = this.#view!
+    const length = recordLength(keyLength, value.byteLength)
+    publishRecord(view, start, length, writeRecord(view, start, key, keyLength, value, flags, writeTime, expiresAt))
+    this.#noteDirty(start, start + alignRecord(length))
   }
 
   /**
@@ -304,6 +338,10 @@ export class Journal {
    */
   remapReadOnly(): void {
     if (!this.#writable) return
+    if (this.#openClaims > 0) {
+      this.#remapWanted = true
+      return
+    }
     this.#unmap()
     this.#writable = false
     if (this.#fileHoldsLimit()) this.#map()

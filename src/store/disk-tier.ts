@@ -71,6 +71,12 @@ export class DiskTier {
   ownAppends: Set<number> | undefined
   /** Told of each tombstone this process appends, with its log position (see FollowedRecords). */
   onTombstone: ((key: Uint8Array, position: number) => void) | undefined
+  /**
+   * When other processes may append: returns once every claim before `at`
+   * (other than `at` itself) is published and applied here, or its writer
+   * is gone. Maintenance records are checked after it (moveSlot).
+   */
+  settle: ((at: RecordLocation) => void) | undefined
   #beforeRemove = new Set<(journalId: number) => void>()
 
   constructor(journals: JournalDir) {
@@ -150,25 +156,87 @@ export class DiskTier {
    * Re-appends the record in `slot` to the active journal with `flags` added
    * (a move keeps its write time, expiry and value bytes) and points the slot
    * there, keeping its hit bit if `keepHit`. Returns the bytes written, or 0
-   * when the record could not be read (reported) and the slot was dropped.
+   * when the record could not be read (reported) and the slot was dropped,
+   * or minus the bytes of a void record when a newer write of the key
+   * settled first (see `settle`).
    */
   moveSlot(slot: number, flags: number, keepHit: boolean): number {
     const keydir = this.keydir
-    const record = this.journals.viewAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
-    if (record === undefined) {
+    const journalId = keydir.journalId(slot)
+    const offset = keydir.offset(slot)
+    const hash = keydir.hash(slot)
+    const read = this.journals.viewAt(journalId, offset, keydir.length(slot))
+    if (read === undefined) {
       this.dropSlot(slot)
       return 0
     }
     const wasHit = keydir.wasHit(slot)
-    const at = this.journals.append(record.key, record.value,
-      { flags: record.flags | flags, expiresAt: record.expiresAt, writeTime: record.writeTime })
-    this.ownAppends?.add(logPosition(at.journalId, at.offset))
+    const fields = { flags: read.flags | flags, expiresAt: read.expiresAt, writeTime: read.writeTime }
+    let at: RecordLocation
+    if (this.settle === undefined) {
+      at = this.journals.append(read.key, read.value, fields)
+    } else {
+      // Copies: settling applies other processes' records, which may remap the journal `read` views.
+      const key = Uint8Array.from(read.key)
+      const value = Uint8Array.from(read.value)
+      at = this.#claimSettled(key.byteLength, value.byteLength)
+      slot = slotAt(keydir, hash, journalId, offset)
+      if (slot < 0) {
+        // Another process wrote or deleted the key before this claim: the move would bring back an older value.
+        this.journals.voidClaim(at)
+        this.#wroteDead(at)
+        return -at.length
+      }
+      this.journals.publishClaim(at, key, value, fields)
+    }
     this.usage.wrote(at.journalId, at.length)
     this.usage.appendedBytes += at.length
     this.usage.died(keydir.journalId(slot), keydir.length(slot))
-    keydir.update(slot, at.journalId, at.offset, at.length, record.expiresAt)
+    keydir.update(slot, at.journalId, at.offset, at.length, fields.expiresAt)
     if (wasHit && keepHit) keydir.markHit(slot)
     return at.length
+  }
+
+  /**
+   * Appends a tombstone for `key` if, once every earlier claim is settled,
+   * `stillWanted()` says so; returns the bytes appended (a void record's
+   * when not), and whether the tombstone was written.
+   */
+  writeTombstoneIf(key: Uint8Array, stillWanted: () => boolean): { bytes: number; written: boolean } {
+    if (this.settle === undefined) {
+      if (!stillWanted()) return { bytes: 0, written: false }
+      return { bytes: this.writeMarker(key, FLAG_TOMBSTONE).length, written: true }
+    }
+    if (!stillWanted()) return { bytes: 0, written: false }
+    const at = this.#claimSettled(key.byteLength, 0)
+    if (!stillWanted()) {
+      this.journals.voidClaim(at)
+      this.#wroteDead(at)
+      return { bytes: at.length, written: false }
+    }
+    this.journals.publishClaim(at, key, new Uint8Array(0), { flags: FLAG_TOMBSTONE })
+    this.onTombstone?.(key, logPosition(at.journalId, at.offset))
+    this.#wroteDead(at)
+    return { bytes: at.length, written: true }
+  }
+
+  /**
+   * Claims room for a maintenance record and waits, in this turn, until
+   * every claim before it is published or its writer gone, and applied
+   * here: the check that follows then sees every write that replay will put
+   * before this record (issue 11, part 5).
+   */
+  #claimSettled(keyLength: number, valueLength: number): RecordLocation {
+    const at = this.journals.claim(keyLength, valueLength)
+    this.ownAppends?.add(logPosition(at.journalId, at.offset))
+    this.settle!(at)
+    return at
+  }
+
+  #wroteDead(at: RecordLocation): void {
+    this.usage.wrote(at.journalId, at.length)
+    this.usage.died(at.journalId, at.length)
+    this.usage.appendedBytes += at.length
   }
 
   /**
@@ -272,6 +340,14 @@ function encodeUtf8(key: string, into: Buffer): number {
     into[i] = c
   }
   return n
+}
+
+/** The slot with `hash` that points at (journalId, offset), or -1. */
+function slotAt(keydir: Keydir, hash: number, journalId: number, offset: number): number {
+  for (let slot = keydir.find(hash); slot >= 0; slot = keydir.findNext(hash, slot)) {
+    if (keydir.journalId(slot) === journalId && keydir.offset(slot) === offset) return slot
+  }
+  return -1
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -23,6 +23,10 @@ const LIVENESS_CHECK_MS = 1
  */
 const UNMARKED_CLAIM_MS = 10_000
 
+/** settleBefore looks again at once this many times (a claim is published within microseconds), then sleeps 1 ms between looks. */
+const SPINS_BEFORE_SLEEP = 64
+const sleeper = new Int32Array(new SharedArrayBuffer(4))
+
 interface Pending extends PendingClaim {
   /** The commit word when last seen: the claim is looked at again once it changes. */
   word: number
@@ -60,6 +64,8 @@ export class Follower {
   #reported = new Set<string>()
 
   #settled: (position: number) => void
+  /** Told each time the cursor enters a journal another process created: time for maintenance to look. */
+  onEnter: (() => void) | undefined
 
   /** `settled(position)` is told, after each catch-up that read anything, that every record below `position` is applied. */
   constructor(journals: JournalDir, apply: ApplyRecord, settled: (position: number) => void, onCorruption: CorruptionHandler) {
@@ -146,6 +152,24 @@ export class Follower {
     this.#journal = journal
     this.#journalId = journal.id
     this.#offset = HEADER_BYTES
+    this.onEnter?.()
+  }
+
+  /**
+   * Returns once every claim before `at` (its own excepted) is published and
+   * applied here, or its writer is gone: blocking, since a claim is
+   * published within microseconds of being made, and the record claimed at
+   * `at` must be checked and published in this same turn. Bounded by the
+   * liveness checks: a dead claimer's claim is forgotten within a
+   * millisecond, an unmarked one after UNMARKED_CLAIM_MS.
+   */
+  settleBefore(at: { journalId: number; offset: number }): void {
+    const position = logPosition(at.journalId, at.offset)
+    for (let spins = 0; ; spins++) {
+      this.catchUp()
+      if (!this.outstandingBelow(position, at.offset, at.journalId)) return
+      if (spins >= SPINS_BEFORE_SLEEP) Atomics.wait(sleeper, 0, 0, 1)
+    }
   }
 
   /**

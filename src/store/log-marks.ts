@@ -12,14 +12,6 @@
  */
 const RETIRED = Buffer.from('\xffretired:', 'latin1')
 
-/**
- * A purge record under `0xFF void`, padded to a claim's length: what a
- * maintenance claim is published as when the move or tombstone it was made
- * for turns out to be stale once every earlier claim is settled. Replay and
- * followers ignore purge records of a tag no entry can carry.
- */
-export const VOID_KEY = Buffer.from('\xffvoid', 'latin1')
-
 export function retiredMark(journalId: number): Buffer {
   return Buffer.concat([RETIRED, Buffer.from(String(journalId), 'latin1')])
 }

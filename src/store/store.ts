@@ -10,6 +10,7 @@ import { enforceDiskBudget } from './disk-budget.js'
 import { DiskTier, EncodedKey } from './disk-tier.js'
 import { Doorkeeper } from './doorkeeper.js'
 import { Follower } from './follow.js'
+import { MaintenanceLease } from './maintenance-lease.js'
 import { FollowedRecords } from './followed-records.js'
 import { DurabilityPolicy } from './durability.js'
 import { HeapTier } from './heap-tier.js'
@@ -64,6 +65,8 @@ export class Store {
   #maintenance: Promise<unknown> = Promise.resolve()
   #maintenanceQueued = false
   #lock: DirectoryLock
+  /** Compaction and eviction run in one process at a time among those sharing the directory. */
+  #lease: MaintenanceLease
   #counters: StoreCounters
   #activeJournal: number | undefined
   /** Following other processes' appends: on the mmap backend, where the directory may be shared. */
@@ -71,13 +74,14 @@ export class Store {
   #closed = false
   #closing: Promise<void> | undefined
 
-  private constructor(options: ResolvedStoreOptions, disk: DiskTier, lock: DirectoryLock, counters: StoreCounters) {
+  private constructor(options: ResolvedStoreOptions, disk: DiskTier, lock: DirectoryLock, lease: MaintenanceLease, counters: StoreCounters) {
     this.options = options
     const api = mappingFor(options.backend ?? defaultBackend())
     this.leases = LeaseTable.open(api, options.dir)
     this.#readMarks = ReadMarks.open(api, options.dir)
     this.#disk = disk
     this.#lock = lock
+    this.#lease = lease
     this.#counters = counters
     this.#heap = new HeapTier(options.maxHeapBytes)
     this.#doorkeeper = options.admission === 'second-hit' ? new Doorkeeper(options.admissionWindow) : undefined
@@ -100,13 +104,15 @@ export class Store {
     const lock = DirectoryLock.acquire(resolved.backend ?? defaultBackend(), resolved.dir, resolved.journalBytes)
     let journals: JournalDir | undefined
     let store: Store | undefined
+    let lease: MaintenanceLease | undefined
     try {
+      lease = MaintenanceLease.open(resolved.dir)
       journals = JournalDir.open(resolved.dir, {
         journalBytes: resolved.journalBytes, maxMappedBytes: resolved.maxMappedBytes, recovery: resolved.recovery,
         onCorruption, verifyReads: resolved.verifyReads, backend: resolved.backend, now: resolved.now,
       })
       const disk = new DiskTier(journals)
-      store = new Store(resolved, disk, lock, counters)
+      store = new Store(resolved, disk, lock, lease, counters)
       const retired = disk.rebuild(store.#tags, resolved.now())
       const shared = journals.backend === 'mmap'
       if (shared) disk.ownAppends = new Set()
@@ -117,6 +123,7 @@ export class Store {
       return store
     } catch (err) {
       journals?.close()
+      lease?.close()
       if (store !== undefined) {
         store.leases.close()
         store.#readMarks.close()
@@ -144,8 +151,11 @@ export class Store {
       void disk.journals.removeJournal(journalId)
     }
     disk.onTombstone = (key, position) => followed.noteTombstone(key, position)
-    this.#follower = new Follower(disk.journals, (journalId, offset, view) => followed.apply(journalId, offset, view),
+    const follower = new Follower(disk.journals, (journalId, offset, view) => followed.apply(journalId, offset, view),
       (position) => followed.settle(position), onCorruption)
+    follower.onEnter = () => this.#scheduleMaintenance()
+    disk.settle = (at) => follower.settleBefore(at)
+    this.#follower = follower
   }
 
   /** The value stored under `key`, or undefined. Rejects only for a bad key. */
@@ -338,15 +348,20 @@ export class Store {
     await this.#durability.flush()
   }
 
-  /** Compacts every sealed journal at least `compactionSweepThreshold` dead, now. */
+  /**
+   * Compacts every sealed journal at least `compactionSweepThreshold` dead,
+   * now. When another process sharing the directory holds the maintenance
+   * lease, it is doing this work: resolves at once with an empty report.
+   */
   async compact(): Promise<CompactionReport> {
     this.#checkOpen()
     const sweep = this.options.compactionSweepThreshold
-    return this.#enqueue(async () => {
+    return this.#enqueue(() => this.#lease.run(async () => {
+      this.#follower?.catchUp()
       const report = await compact(this.#disk, compactionCandidates(this.#disk, sweep, sweep), this.options.compactionSliceMs)
       this.#counters.noteCompaction(report)
       return report
-    })
+    }, { journals: [], moved: 0, carried: 0, superseded: 0, reclaimedBytes: 0 }))
   }
 
   /** The backend the store's journals use: 'mmap' shares the directory with other processes, 'pread' keeps it to itself. */
@@ -377,6 +392,7 @@ export class Store {
       await this.#disk.journals.backgroundSettled()
     } finally {
       this.#disk.journals.close()
+      this.#lease.close()
       this.leases.close()
       this.#readMarks.close()
       this.#lock.release()
@@ -401,27 +417,34 @@ export class Store {
   #scheduleMaintenance(): void {
     if (this.#maintenanceQueued) return
     this.#maintenanceQueued = true
-    this.#enqueue(async () => {
+    this.#enqueue(() => {
       this.#maintenanceQueued = false
-      const { maxDiskBytes, compactionSliceMs } = this.options
-      const sliceMs = () => (this.#disk.journals.diskBytes() > maxDiskBytes ? Infinity : compactionSliceMs)
-      const evictions = await enforceDiskBudget(this.#disk, maxDiskBytes, sliceMs,
-        (key) => this.#heap.takeReadMark(Buffer.from(key).toString('utf8')),
-        (key, tags) => {
-          // The tiers agree: an entry evicted from disk leaves the heap tier too, or a purge could not find it.
-          this.#heap.delete(Buffer.from(key).toString('utf8'))
-          const hash = hashKey(key, 0, key.byteLength)
-          this.#tags.removeBlock(hash, tags, (tag) => otherCarries(this.#disk, hash, tag, -1))
-        }, this.#readMarks)
-      for (const report of evictions) this.#counters.noteEviction(report)
-      if (!this.options.autoCompact) return
-      const ids = compactionCandidates(this.#disk, this.options.compactionThreshold, this.options.compactionSweepThreshold)
-      if (ids.length > 0) this.#counters.noteCompaction(await compact(this.#disk, ids, compactionSliceMs))
+      return this.#lease.run(() => this.#maintain(), undefined)
     }).catch((err: unknown) => {
       // A compaction's flush covers the caller's writes too: the next flush() must not claim them durable.
       if (isSystemError(err) && (err.syscall === 'msync' || err.syscall === 'fdatasync')) this.#durability.noteFailure(err)
       this.#reportBackground(err, 'maintenance')
     })
+  }
+
+  /** One turn of maintenance, holding the lease: the disk budget, then compaction. */
+  async #maintain(): Promise<void> {
+    // What others appended and removed first: their writes decide what is live.
+    this.#follower?.catchUp()
+    const { maxDiskBytes, compactionSliceMs } = this.options
+    const sliceMs = () => (this.#disk.journals.diskBytes() > maxDiskBytes ? Infinity : compactionSliceMs)
+    const evictions = await enforceDiskBudget(this.#disk, maxDiskBytes, sliceMs,
+      (key) => this.#heap.takeReadMark(Buffer.from(key).toString('utf8')),
+      (key, tags) => {
+        // The tiers agree: an entry evicted from disk leaves the heap tier too, or a purge could not find it.
+        this.#heap.delete(Buffer.from(key).toString('utf8'))
+        const hash = hashKey(key, 0, key.byteLength)
+        this.#tags.removeBlock(hash, tags, (tag) => otherCarries(this.#disk, hash, tag, -1))
+      }, this.#readMarks)
+    for (const report of evictions) this.#counters.noteEviction(report)
+    if (!this.options.autoCompact) return
+    const ids = compactionCandidates(this.#disk, this.options.compactionThreshold, this.options.compactionSweepThreshold)
+    if (ids.length > 0) this.#counters.noteCompaction(await compact(this.#disk, ids, compactionSliceMs))
   }
 
   /** Counts a failure of background work and hands it to onError, with a `.code` whatever it was. */
