@@ -10,7 +10,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { describe, it } from 'node:test'
 import request from 'supertest'
-import { availableBackends } from '../../src/native.js'
+import { backend } from '../../src/native.js'
 import { startApp } from '../helpers/http-apps.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import type { HttpCacheMiddleware } from '../../middleware/http-cache.js'
@@ -37,7 +37,7 @@ function firstWaiting(cache: HttpCacheMiddleware): Promise<'waiting'> {
   return once(cache.events, 'waiting').then(() => 'waiting' as const)
 }
 
-describe('cross-process coalescing through the lease table', { skip: !availableBackends().includes('mmap') && 'needs the native addon' }, () => {
+describe('cross-process coalescing through the lease table', { skip: backend() !== 'mmap' && 'the pread backend cannot share a directory' }, () => {
   it('a miss waits while another process holds its URL\'s lease, and goes to the origin once that holder is SIGKILLed', async () => {
     const dir = tempDir('leases-http')
     const app = await startApp({ '/slow': (_req, res, n) => { res.setHeader('cache-control', 'max-age=60'); res.end(`n=${n}`) } }, { dir })
