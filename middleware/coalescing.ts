@@ -10,6 +10,12 @@ export interface Flight {
   release(outcome: 'stored' | 'unstorable' | 'failed'): void
   /** Set when the URL was invalidated while this fetch ran: what it brings back is not stored. */
   invalidated: boolean
+  /**
+   * Whether the fetch holds its key's lease among the processes on the
+   * store. Another process may have stored the response and released the
+   * lease between this request's lookup and the taking: look again first.
+   */
+  readonly leased: boolean
 }
 
 /** What a request does about a miss: wait for a fetch already under way, or fetch (leading those who come after, with a flight). */
@@ -113,6 +119,7 @@ export class Coalescer {
     const done = new Promise<void>((r) => { resolve = r })
     const flight: Flight = {
       invalidated: false,
+      leased: claim === 'taken',
       release: (outcome) => {
         if (this.#inflight.get(key)?.flight !== flight) return
         this.#inflight.delete(key)

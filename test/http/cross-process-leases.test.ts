@@ -10,7 +10,9 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { describe, it } from 'node:test'
 import request from 'supertest'
+import { openStore } from '../../src/index.js'
 import { backend } from '../../src/native.js'
+import { PREFIX } from '../../middleware/entry-match.js'
 import { startApp } from '../helpers/http-apps.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import type { HttpCacheMiddleware } from '../../middleware/http-cache.js'
@@ -73,6 +75,28 @@ describe('cross-process coalescing through the lease table', { skip: backend() !
     assert.match(after.headers['cache-status'], /hit/)
     assert.deepEqual(await holder.take(name), { claim: 'taken' }, 'this process released the lease of its own fetch')
     await killed(holder.child)
+  })
+
+  it('a lease freed by another process between the lookup and the taking: the response it stored is served, with no origin call', async () => {
+    const dir = tempDir('leases-http')
+    const store = await openStore({ dir })
+    const app = await startApp({ '/x': (_req, res, n) => { res.setHeader('cache-control', 'max-age=60'); res.end(`n=${n}`) } }, { store })
+    const key = `${PREFIX}${new URL(app.url).host}/x`
+    assert.equal((await request(app.url).get('/x')).text, 'n=1')
+    const stored = store.getSync(key)!
+    await store.delete(key)
+    // Another process finishes its fetch just after this one's lookup missed: it stores, then releases the lease.
+    const take = store.leases.take.bind(store.leases)
+    store.leases.take = (name, ms) => {
+      if (name === key.slice(PREFIX.length)) void store.set(key, stored, { ttl: 60_000 })
+      return take(name, ms)
+    }
+    const r = await request(app.url).get('/x')
+    assert.equal(r.text, 'n=1')
+    assert.match(r.headers['cache-status'], /hit; collapsed/)
+    assert.equal(app.originCalls('/x'), 1)
+    await app.close()
+    await store.close()
   })
 
   it('a stale-while-revalidate refresh is left to the process holding its lease, and sent once that holder is gone', async () => {
