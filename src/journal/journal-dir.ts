@@ -409,6 +409,7 @@ export class JournalDir {
 
   /** A journal a follower moves into: sealed ones are remapped read-only, an active one becomes this directory's. */
   #follow(journal: Journal): Journal {
+    this.#next.discardThrough(journal.id)
     if (journal.sealed) {
       if (journal === this.#active) this.#activate(undefined)
       journal.remapReadOnly()

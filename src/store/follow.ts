@@ -1,5 +1,5 @@
 import type { CorruptionHandler, CorruptionReport } from '../journal/corruption.js'
-import { HEADER_BYTES } from '../journal/format.js'
+import { HEADER_BYTES, PENDING_BIT } from '../journal/format.js'
 import type { Journal } from '../journal/journal.js'
 import type { JournalDir, PendingClaim } from '../journal/journal-dir.js'
 import { loadCommitWord, type ByteView } from '../journal/record.js'
@@ -207,7 +207,8 @@ export class Follower {
       const view = journal?.followView()
       if (journal === undefined || view === undefined) continue
       const word = loadCommitWord(view, claim.offset)
-      if (word === claim.word) {
+      // Still unmarked, or still pending as when last seen (a word read after the scan may be published already).
+      if (word === claim.word && (word === 0 || (word & PENDING_BIT) !== 0)) {
         if (this.#writerGone(claim, now)) continue
         this.#pending.push(claim)
         continue
