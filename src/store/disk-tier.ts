@@ -76,7 +76,14 @@ export class DiskTier {
    * (other than `at` itself) is published and applied here, or its writer
    * is gone. Maintenance records are checked after it (moveSlot).
    */
-  settle: ((at: RecordLocation) => void) | undefined
+  settle: ((at: RecordLocation) => boolean) | undefined
+  /**
+   * Set when a maintenance record was voided because the claims before it
+   * did not settle in time: the drain must stop and leave its journal, or a
+   * key whose move or tombstone was given up could lose its value or get an
+   * older one back.
+   */
+  unsettled = false
   #beforeRemove = new Set<(journalId: number) => void>()
 
   constructor(journals: JournalDir) {
@@ -180,7 +187,7 @@ export class DiskTier {
       const key = Uint8Array.from(read.key)
       const value = Uint8Array.from(read.value)
       at = this.#claimSettled(key.byteLength, value.byteLength)
-      slot = slotAt(keydir, hash, journalId, offset)
+      slot = this.unsettled ? -1 : slotAt(keydir, hash, journalId, offset)
       if (slot < 0) {
         // Another process wrote or deleted the key before this claim: the move would bring back an older value.
         this.journals.voidClaim(at)
@@ -209,7 +216,7 @@ export class DiskTier {
     }
     if (!stillWanted()) return { bytes: 0, written: false }
     const at = this.#claimSettled(key.byteLength, 0)
-    if (!stillWanted()) {
+    if (this.unsettled || !stillWanted()) {
       this.journals.voidClaim(at)
       this.#wroteDead(at)
       return { bytes: at.length, written: false }
@@ -229,7 +236,7 @@ export class DiskTier {
   #claimSettled(keyLength: number, valueLength: number): RecordLocation {
     const at = this.journals.claim(keyLength, valueLength)
     this.ownAppends?.add(logPosition(at.journalId, at.offset))
-    this.settle!(at)
+    if (!this.settle!(at)) this.unsettled = true
     return at
   }
 

@@ -25,6 +25,8 @@ const UNMARKED_CLAIM_MS = 10_000
 
 /** settleBefore looks again at once this many times (a claim is published within microseconds), then sleeps 1 ms between looks. */
 const SPINS_BEFORE_SLEEP = 64
+/** How long settleBefore waits for the claims before one: a compaction step blocks its process meanwhile. */
+const SETTLE_LIMIT_MS = 1000
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
 
 interface Pending extends PendingClaim {
@@ -156,19 +158,24 @@ export class Follower {
   }
 
   /**
-   * Returns once every claim before `at` (its own excepted) is published and
-   * applied here, or its writer is gone: blocking, since a claim is
-   * published within microseconds of being made, and the record claimed at
-   * `at` must be checked and published in this same turn. Bounded by the
-   * liveness checks: a dead claimer's claim is forgotten within a
-   * millisecond, an unmarked one after UNMARKED_CLAIM_MS.
+   * Returns true once every claim before `at` (its own excepted) is
+   * published and applied here, or its writer is gone: blocking, since a
+   * claim is published within microseconds of being made, and the record
+   * claimed at `at` must be checked and published in this same turn. False
+   * after SETTLE_LIMIT_MS without that (a writer stopped mid-claim, or a
+   * terminated worker thread of a live process): the caller then gives up
+   * what it meant to write.
    */
-  settleBefore(at: { journalId: number; offset: number }): void {
+  settleBefore(at: { journalId: number; offset: number }): boolean {
     const position = logPosition(at.journalId, at.offset)
+    const started = performance.now()
     for (let spins = 0; ; spins++) {
       this.catchUp()
-      if (!this.outstandingBelow(position, at.offset, at.journalId)) return
-      if (spins >= SPINS_BEFORE_SLEEP) Atomics.wait(sleeper, 0, 0, 1)
+      if (!this.outstandingBelow(position, at.offset, at.journalId)) return true
+      if (spins >= SPINS_BEFORE_SLEEP) {
+        if (performance.now() - started >= SETTLE_LIMIT_MS) return false
+        Atomics.wait(sleeper, 0, 0, 1)
+      }
     }
   }
 
