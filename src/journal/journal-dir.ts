@@ -7,7 +7,7 @@ import type { BloomFilter } from '../bloom-filter.js'
 import type { CorruptionHandler, RecoveryMode } from './corruption.js'
 import { checkJournalDirOptions, type JournalDirOptions } from './journal-dir-options.js'
 import { bloomFileName, FLAG_PURGE, HEADER_BYTES, hintFileName, journalFileName } from './format.js'
-import type { Journal } from './journal.js'
+import { SEALED_HERE, type Journal } from './journal.js'
 import { journalIdsIn, openJournalOrPassOver } from './journal-opening.js'
 import { MappingPolicy, type MappedJournal } from './mapping-policy.js'
 import { NextJournal } from './next-journal.js'
@@ -94,7 +94,7 @@ export class JournalDir {
     this.#replay = new JournalReplay({
       dir, recovery: this.#recovery, onCorruption: this.#onCorruption, claimAlive: this.#claimAlive, sidecars: this.#sidecars,
       isActive: (journal) => journal === this.#active,
-      retire: (journal) => this.#retire(journal),
+      retire: (journal) => this.#retire(journal, true),
       scanned: (journal, result, damaged) => {
         for (let i = 0; i < result.claims.length; i += 3) {
           this.#replayedClaims.push({ journalId: journal.id, offset: result.claims[i], end: result.claims[i + 1], pid: result.claims[i + 2] })
@@ -166,7 +166,7 @@ export class JournalDir {
       // viewed from a mapping (viewAt) would be detached under this append.
       if (typeof key !== 'string' && this.#mapsAny(key)) key = key.slice()
       if (this.#mapsAny(bytes)) bytes = bytes.slice()
-      this.#retire(journal)
+      this.#retire(journal, offset === SEALED_HERE)
     }
   }
 
@@ -190,7 +190,7 @@ export class JournalDir {
         if (offset >= this.#prepareFrom) this.#prepareNext()
         return { journalId: journal.id, offset, length }
       }
-      this.#retire(journal)
+      this.#retire(journal, offset === SEALED_HERE)
     }
   }
 
@@ -559,11 +559,17 @@ export class JournalDir {
     this.#next.prepare(id, () => id > this.#newestId)
   }
 
-  /** The active journal is full: seal it here and have its sidecars built off this thread. */
-  #retire(journal: Journal): void {
+  /**
+   * The active journal is full: seal it here, and have its sidecars built off
+   * this thread when `buildSidecars` (by the writer that sealed it: other
+   * processes and threads use them, or scan the journal when its writer
+   * died first).
+   */
+  #retire(journal: Journal, buildSidecars: boolean): void {
     if (this.#active === journal) this.#activate(undefined)
     journal.remapReadOnly()
     this.#mapping.enforceBudget()
+    if (!buildSidecars) return
     void this.#sidecars.build({ dir: this.dir, id: journal.id, recovery: this.#recovery, backend: this.#api.name, exclusive: this.#api.name === 'pread' }).then((result) => {
       for (const report of result.reports) this.#onCorruption(report)
       const slot = this.#slots.get(journal.id)
