@@ -39,6 +39,9 @@ export interface AppendFields {
 
 interface Slot extends MappedJournal, ReplaySlot {}
 
+/** journalAfter lists the directory at most this often, looking past a journal that is gone. */
+const LISTING_INTERVAL_MS = 10
+
 /** The key of a void record: one byte 0xFF, which no UTF-8 key or tag can be. */
 export const VOID_KEY = Buffer.from([0xff])
 
@@ -79,6 +82,8 @@ export class JournalDir {
   /** What replay read, for a follower to start from: where each scan stopped, and the claims it passed over. */
   #replayedTo = new Map<number, number>()
   #replayedClaims: PendingClaim[] = []
+  /** When journalAfter last listed the directory (performance.now()). */
+  #listedAt = -Infinity
   #closed = false
 
   private constructor(dir: string, options: JournalDirOptions) {
@@ -401,8 +406,14 @@ export class JournalDir {
           return this.#follow(journal)
         }
       }
-      // Removed, passed over or not made yet: go on only if a later journal exists.
-      listed ??= journalIdsIn(this.dir)
+      // Removed, passed over or not made yet: go on only if a later journal exists. The listing is
+      // rationed: a store that reads an empty directory would otherwise list it at every read.
+      if (listed === undefined) {
+        const now = performance.now()
+        if (now - this.#listedAt < LISTING_INTERVAL_MS) return undefined
+        this.#listedAt = now
+        listed = journalIdsIn(this.dir)
+      }
       if (!listed.some((later) => later > next) && next >= this.#newestId) return undefined
     }
   }
