@@ -69,6 +69,8 @@ export class DiskTier {
    * (they were applied when appended).
    */
   ownAppends: Set<number> | undefined
+  /** Asked about each append of this process's own: true when the follower stepped over it. */
+  skipOwn: ((at: RecordLocation) => boolean) | undefined
   /** Told of each tombstone this process appends, with its log position (see FollowedRecords). */
   onTombstone: ((key: Uint8Array, position: number) => void) | undefined
   /**
@@ -125,7 +127,7 @@ export class DiskTier {
    */
   write(key: EncodedKey, slot: number, flags: number, bytes: Uint8Array, expiresAt: number, callerBytes: number): number {
     const at = this.journals.append(key.view(), bytes, { flags, expiresAt })
-    this.ownAppends?.add(logPosition(at.journalId, at.offset))
+    if (this.ownAppends !== undefined) this.#noteOwn(at)
     this.usage.wrote(at.journalId, at.length)
     this.usage.appendedBytes += at.length
     this.usage.userBytes += key.length + callerBytes
@@ -139,9 +141,8 @@ export class DiskTier {
   writeMarker(key: Uint8Array, flags: number): RecordLocation {
     const at = this.journals.append(key, new Uint8Array(0), { flags })
     if (this.ownAppends !== undefined) {
-      const position = logPosition(at.journalId, at.offset)
-      this.ownAppends.add(position)
-      if ((flags & FLAG_TOMBSTONE) !== 0) this.onTombstone?.(key, position)
+      this.#noteOwn(at)
+      if ((flags & FLAG_TOMBSTONE) !== 0) this.onTombstone?.(key, logPosition(at.journalId, at.offset))
     }
     this.usage.wrote(at.journalId, at.length)
     this.usage.died(at.journalId, at.length)
@@ -235,9 +236,18 @@ export class DiskTier {
    */
   #claimSettled(keyLength: number, valueLength: number): RecordLocation {
     const at = this.journals.claim(keyLength, valueLength)
-    this.ownAppends?.add(logPosition(at.journalId, at.offset))
+    if (this.ownAppends !== undefined) this.#noteOwn(at)
     if (!this.settle!(at)) this.unsettled = true
     return at
+  }
+
+  /**
+   * An append of this process's own, applied here already: the follower
+   * steps over it when it is next in the log (the common case, which saves
+   * reading it back), else skips it when it gets there.
+   */
+  #noteOwn(at: RecordLocation): void {
+    if (this.skipOwn?.(at) !== true) this.ownAppends!.add(logPosition(at.journalId, at.offset))
   }
 
   #wroteDead(at: RecordLocation): void {

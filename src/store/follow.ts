@@ -1,5 +1,5 @@
 import type { CorruptionHandler, CorruptionReport } from '../journal/corruption.js'
-import { HEADER_BYTES, PENDING_BIT } from '../journal/format.js'
+import { alignRecord, HEADER_BYTES, PENDING_BIT } from '../journal/format.js'
 import type { Journal } from '../journal/journal.js'
 import type { JournalDir, PendingClaim } from '../journal/journal-dir.js'
 import { loadCommitWord, type ByteView } from '../journal/record.js'
@@ -91,6 +91,18 @@ export class Follower {
     if (this.#pending.length === 0 && this.#journal !== undefined && this.#journal.tailLow() === this.#offset) return
     this.#walk()
     this.#settled(this.settledPosition())
+  }
+
+  /**
+   * Steps over a record this process has just appended (and applied) when
+   * it is the next one in the log: a writer's next catch-up then costs one
+   * atomic load instead of reading its own record back. False when other
+   * records come first; the follower then meets it in turn.
+   */
+  stepOver(at: { journalId: number; offset: number; length: number }): boolean {
+    if (at.journalId !== this.#journalId || at.offset !== this.#offset) return false
+    this.#offset += alignRecord(at.length)
+    return true
   }
 
   /** Claims passed over and not yet published; for tests and diagnostics. */
