@@ -99,6 +99,29 @@ describe('cross-process coalescing through the lease table', { skip: backend() !
     await store.close()
   })
 
+  it('an invalidation in another process while a fetch is under way: its response is not stored', async () => {
+    const dir = tempDir('leases-http')
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => { release = resolve })
+    let called!: () => void
+    const reached = new Promise<void>((resolve) => { called = resolve })
+    const app = await startApp({ '/inv': (_req, res, n) => {
+      called()
+      void gate.then(() => { res.setHeader('cache-control', 'max-age=60'); res.end(`n=${n}`) })
+    } }, { dir })
+    const holder = await leaseHolder(dir)
+    const first = request(app.url).get('/inv').then((r) => r)
+    await reached
+    holder.child.send({ invalidate: `${new URL(app.url).host}/inv` })
+    await once(holder.child, 'message')
+    const outcome = Promise.race([once(app.cache.events, 'not-stored').then(([, reason]) => reason as string),
+      once(app.cache.events, 'stored').then(() => 'stored')])
+    release()
+    assert.equal((await first).text, 'n=1')
+    assert.equal(await outcome, 'invalidated meanwhile')
+    await killed(holder.child)
+  })
+
   it('a stale-while-revalidate refresh is left to the process holding its lease, and sent once that holder is gone', async () => {
     let now = 1_700_000_000_000
     const dir = tempDir('leases-http')
