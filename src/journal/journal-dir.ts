@@ -1,13 +1,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { SpillwayError, translateWriteError } from '../errors.js'
+import { isSystemError, SpillwayError, translateWriteError } from '../errors.js'
 import { keyByteLength, valueBytes } from '../input-bytes.js'
 import type { BackendName, MappingApi } from '../native.js'
 import type { BloomFilter } from '../bloom-filter.js'
 import type { CorruptionHandler, RecoveryMode } from './corruption.js'
 import { checkJournalDirOptions, type JournalDirOptions } from './journal-dir-options.js'
-import { bloomFileName, HEADER_BYTES, hintFileName, journalFileName } from './format.js'
-import type { Journal } from './journal.js'
+import { bloomFileName, FLAG_PURGE, HEADER_BYTES, hintFileName, journalFileName } from './format.js'
+import { SEALED_HERE, type Journal } from './journal.js'
 import { journalIdsIn, openJournalOrPassOver } from './journal-opening.js'
 import { MappingPolicy, type MappedJournal } from './mapping-policy.js'
 import { NextJournal } from './next-journal.js'
@@ -39,6 +39,20 @@ export interface AppendFields {
 
 interface Slot extends MappedJournal, ReplaySlot {}
 
+/** journalAfter lists the directory at most this often, looking past a journal that is gone. */
+const LISTING_INTERVAL_MS = 10
+
+/** The key of a void record: one byte 0xFF, which no UTF-8 key or tag can be. */
+export const VOID_KEY = Buffer.from([0xff])
+
+/** A claimed range not yet published when it was read: [offset, end) of a journal, and its claimer's pid (0 when not yet marked). */
+export interface PendingClaim {
+  journalId: number
+  offset: number
+  end: number
+  pid: number
+}
+
 /**
  * The journals of one directory, as this thread sees them. Appends go to the
  * active journal; when it fills, exactly one process creates the next and
@@ -65,6 +79,11 @@ export class JournalDir {
   #removingBytes = 0
   #replay: JournalReplay
   #writerLock: WriterLock | undefined
+  /** What replay read, for a follower to start from: where each scan stopped, and the claims it passed over. */
+  #replayedTo = new Map<number, number>()
+  #replayedClaims: PendingClaim[] = []
+  /** When journalAfter last listed the directory (performance.now()). */
+  #listedAt = -Infinity
   #closed = false
 
   private constructor(dir: string, options: JournalDirOptions) {
@@ -80,7 +99,14 @@ export class JournalDir {
     this.#replay = new JournalReplay({
       dir, recovery: this.#recovery, onCorruption: this.#onCorruption, claimAlive: this.#claimAlive, sidecars: this.#sidecars,
       isActive: (journal) => journal === this.#active,
-      retire: (journal) => this.#retire(journal),
+      retire: (journal) => this.#retire(journal, true),
+      scanned: (journal, result, damaged) => {
+        for (let i = 0; i < result.claims.length; i += 3) {
+          this.#replayedClaims.push({ journalId: journal.id, offset: result.claims[i], end: result.claims[i + 1], pid: result.claims[i + 2] })
+        }
+        // A scan that stopped at damage replays nothing after it, and neither may a follower.
+        this.#replayedTo.set(journal.id, damaged || result.stoppedAt < Math.min(journal.tail, journal.limit) ? journal.limit : result.stoppedAt)
+      },
     })
     this.#mapping = new MappingPolicy(checked.maxMappedBytes, checked.coldAfterMs, this.#api.name === 'mmap', () => this.#slots.values(), () => this.#active)
   }
@@ -145,8 +171,48 @@ export class JournalDir {
       // viewed from a mapping (viewAt) would be detached under this append.
       if (typeof key !== 'string' && this.#mapsAny(key)) key = key.slice()
       if (this.#mapsAny(bytes)) bytes = bytes.slice()
-      this.#retire(journal)
+      this.#retire(journal, offset === SEALED_HERE)
     }
+  }
+
+  /**
+   * Claims room for a record with a key and value of these sizes, marked
+   * pending under this process's pid, and returns where: for a record that
+   * may only be written once every claim before it is settled (a move, a
+   * carried tombstone; see src/store/journal-drain.ts). The caller must end
+   * it with publishClaim or voidClaim in the same synchronous turn. Throws
+   * as append does.
+   */
+  claim(keyLength: number, valueLength: number): RecordLocation {
+    if (this.#closed) throw new SpillwayError('ERR_JOURNAL_CLOSED', `journal directory ${this.dir} is closed`)
+    const length = recordLength(keyLength, valueLength)
+    if (length > this.journalBytes - HEADER_BYTES) throw this.#tooLarge(keyLength, valueLength)
+    for (;;) {
+      const journal = this.#active ?? this.#nextJournal()
+      const offset = journal.tryClaim(length)
+      if (offset >= 0) {
+        journal.holdClaim()
+        if (offset >= this.#prepareFrom) this.#prepareNext()
+        return { journalId: journal.id, offset, length }
+      }
+      this.#retire(journal, offset === SEALED_HERE)
+    }
+  }
+
+  /** Writes and publishes the record claimed at `at`; key and value must have the sizes claimed. */
+  publishClaim(at: RecordLocation, key: Uint8Array, value: Uint8Array, fields: AppendFields = {}): void {
+    const journal = this.#slots.get(at.journalId)!.journal
+    if (recordLength(key.byteLength, value.byteLength) !== at.length) throw new RangeError(`a claim of ${at.length} bytes cannot hold this record`)
+    journal.publishClaim(at.offset, key, key.byteLength, value, fields.flags ?? 0, fields.writeTime ?? this.#now(), fields.expiresAt ?? 0)
+  }
+
+  /**
+   * Publishes the claim at `at` as a void record: a purge record under the
+   * key 0xFF, which no tag can be, padded to the claim's length. Replay and
+   * followers pass over it (FORMAT.md §Record flags).
+   */
+  voidClaim(at: RecordLocation): void {
+    this.publishClaim(at, VOID_KEY, new Uint8Array(at.length - recordLength(VOID_KEY.byteLength, 0)), { flags: FLAG_PURGE })
   }
 
   /**
@@ -309,6 +375,91 @@ export class JournalDir {
       })
   }
 
+  /**
+   * For a follower whose journal `id` is sealed and read to its end: the
+   * next journal in the directory, opened here if another process created
+   * it. Ids whose files are gone were drained by maintenance and are passed
+   * over. Undefined when no later journal exists yet (the writer that sealed
+   * `id` has not linked the next one into place). A journal that is still
+   * active becomes this directory's active journal too, so this process's
+   * next append goes there without trying the sealed one first.
+   */
+  journalAfter(id: number): Journal | undefined {
+    if (this.#closed) return undefined
+    let listed: number[] | undefined
+    for (let next = id + 1; ; next++) {
+      const slot = this.#slots.get(next)
+      if (slot !== undefined) return this.#follow(slot.journal)
+      if (next > this.#newestId) {
+        let journal: Journal | undefined
+        let exists = true
+        try {
+          journal = openJournalOrPassOver(this.#api, this.dir, next, true, this.#onCorruption, false)
+        } catch (err) {
+          if (!isSystemError(err, 'ENOENT')) throw err
+          exists = false
+        }
+        // A bad header is reported once and passed over for good, as #nextJournal does.
+        if (exists) this.#newestId = next
+        if (journal !== undefined) {
+          this.#slots.set(next, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
+          return this.#follow(journal)
+        }
+      }
+      // Removed, passed over or not made yet: go on only if a later journal exists. The listing is
+      // rationed: a store that reads an empty directory would otherwise list it at every read.
+      if (listed === undefined) {
+        const now = performance.now()
+        if (now - this.#listedAt < LISTING_INTERVAL_MS) return undefined
+        this.#listedAt = now
+        listed = journalIdsIn(this.dir)
+      }
+      if (!listed.some((later) => later > next) && next >= this.#newestId) return undefined
+    }
+  }
+
+  /** A journal a follower moves into: sealed ones are remapped read-only, an active one becomes this directory's. */
+  #follow(journal: Journal): Journal {
+    this.#next.discardThrough(journal.id)
+    if (journal.sealed) {
+      if (journal === this.#active) this.#activate(undefined)
+      journal.remapReadOnly()
+      this.#mapping.enforceBudget()
+    } else if (this.#active === undefined || this.#active.id < journal.id) {
+      // The sealed one this process appended to: remapped, its sidecars left to the writer that sealed it.
+      if (this.#active !== undefined) this.#active.remapReadOnly()
+      this.#activate(journal)
+    }
+    return journal
+  }
+
+  /**
+   * Drops journal `id` from this directory object without touching its file:
+   * another process removed it (announced in the log before the unlink).
+   */
+  forgetJournal(id: number): void {
+    const slot = this.#slots.get(id)
+    if (slot === undefined || slot.journal === this.#active) return
+    slot.journal.close()
+    this.#slots.delete(id)
+  }
+
+  /**
+   * Where a follower takes over from replay: the newest journal and the
+   * offset its replay stopped at (its end when replay read its hint), and the
+   * claims replay passed over because their writers may still publish them.
+   */
+  followStart(): { journalId: number; offset: number; claims: PendingClaim[] } {
+    const ids = this.journalIds()
+    const journalId = ids.length === 0 ? this.#newestId : ids[ids.length - 1]
+    const journal = this.#slots.get(journalId)?.journal
+    const offset = this.#replayedTo.get(journalId) ?? journal?.limit ?? HEADER_BYTES
+    const claims = this.#replayedClaims
+    this.#replayedClaims = []
+    this.#replayedTo.clear()
+    return { journalId, offset, claims }
+  }
+
   /** Makes this thread's appends so far durable (msync MS_SYNC). */
   sync(): void {
     for (const { journal } of this.#slots.values()) journal.sync()
@@ -353,7 +504,14 @@ export class JournalDir {
     const ids = journalIdsIn(this.dir)
     for (const id of ids) {
       this.#newestId = id
-      const journal = openJournalOrPassOver(this.#api, this.dir, id, id === ids[ids.length - 1], this.#onCorruption, this.#recovery === 'salvage')
+      let journal: Journal | undefined
+      try {
+        journal = openJournalOrPassOver(this.#api, this.dir, id, id === ids[ids.length - 1], this.#onCorruption, this.#recovery === 'salvage')
+      } catch (err) {
+        // Removed by another process's maintenance since the listing: its records were moved first.
+        if (isSystemError(err, 'ENOENT')) continue
+        throw err
+      }
       if (journal === undefined) continue
       this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
       if (journal.sealed) journal.remapReadOnly()
@@ -412,11 +570,17 @@ export class JournalDir {
     this.#next.prepare(id, () => id > this.#newestId)
   }
 
-  /** The active journal is full: seal it here and have its sidecars built off this thread. */
-  #retire(journal: Journal): void {
+  /**
+   * The active journal is full: seal it here, and have its sidecars built off
+   * this thread when `buildSidecars` (by the writer that sealed it: other
+   * processes and threads use them, or scan the journal when its writer
+   * died first).
+   */
+  #retire(journal: Journal, buildSidecars: boolean): void {
     if (this.#active === journal) this.#activate(undefined)
     journal.remapReadOnly()
     this.#mapping.enforceBudget()
+    if (!buildSidecars) return
     void this.#sidecars.build({ dir: this.dir, id: journal.id, recovery: this.#recovery, backend: this.#api.name, exclusive: this.#api.name === 'pread' }).then((result) => {
       for (const report of result.reports) this.#onCorruption(report)
       const slot = this.#slots.get(journal.id)
