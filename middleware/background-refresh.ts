@@ -1,12 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import http, { type IncomingMessage } from 'node:http'
+import type { LeaseTable } from '../src/index.js'
 
 /**
  * stale-while-revalidate's refresh: the stale entry has been served, and the
  * route must run again to replace it. In middleware there is no handle on the
  * route outside a request, so the refresh is a real request to this same
  * server, marked with a header: the middleware lets it through to the route
- * and stores what comes back. One refresh per key at a time in a process.
+ * and stores what comes back. One refresh per key at a time in a process,
+ * and across the processes sharing the store: the refresh holds a lease
+ * named after its key in the store's lease table until its response ends
+ * (or for `leaseMs`, or until its process dies). When the key's lease slot
+ * is held for another name, the refresh runs without one.
  * Servers behind TLS are not refreshed this way (the next request after the
  * stale window revalidates instead).
  *
@@ -28,21 +33,32 @@ export function isRefresh(req: IncomingMessage): boolean {
   return req.headers[REFRESH_HEADER] !== undefined
 }
 
-export function refreshInBackground(req: IncomingMessage, key: string, onError: (err: unknown) => void): void {
+/** Sends the refresh of `key` unless one is under way here or in another process on the store; true when it sent it. */
+export function refreshInBackground(req: IncomingMessage, key: string, onError: (err: unknown) => void,
+  leases?: Pick<LeaseTable, 'take' | 'release'>, leaseMs = 5000): boolean {
   const socket = req.socket as IncomingMessage['socket'] & { encrypted?: boolean }
-  if (running.has(key) || socket.encrypted === true || socket.localPort === undefined) return
+  if (running.has(key) || socket.encrypted === true || socket.localPort === undefined) return false
+  // A name no cache key can have: flight keys are keys of URLs.
+  const leaseName = `\u0002refresh ${key}`
+  const claim = leases?.take(leaseName, leaseMs)
+  if (claim === 'held') return false
   running.add(key)
+  const done = () => {
+    running.delete(key)
+    if (claim === 'taken') leases!.release(leaseName)
+  }
   const headers: Record<string, string | string[] | undefined> = { ...req.headers, [REFRESH_HEADER]: REFRESH_TOKEN }
   for (const name of ['if-none-match', 'if-modified-since', 'range', 'if-range', 'cache-control', 'pragma']) delete headers[name]
   const address = socket.localAddress?.includes(':') ? `[${socket.localAddress}]` : socket.localAddress
   const refresh = http.request({ host: socket.localAddress, port: socket.localPort, method: 'GET', path: (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url, headers, agent: false }, (res) => {
     res.resume()
-    res.on('end', () => running.delete(key))
+    res.on('end', done)
   })
   refresh.on('error', (err) => {
-    running.delete(key)
+    done()
     onError(err)
   })
   refresh.setHeader('host', req.headers.host ?? `${address}:${socket.localPort}`)
   refresh.end()
+  return true
 }

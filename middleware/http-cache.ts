@@ -36,8 +36,11 @@ export type HttpCacheMiddleware = ((req: IncomingMessage, res: ServerResponse, n
   /**
    * What the cache did, for tests and monitoring: 'stored' (key), 'not-stored'
    * (key, reason), 'refreshed' (key: a 304 renewed the entry, or a
-   * stale-while-revalidate refresh stored a new one), 'invalidated' (key) and
-   * 'waiting' (key, how many requests now wait on its one fetch).
+   * stale-while-revalidate refresh stored a new one), 'refreshing' (key: this
+   * process sent a stale-while-revalidate refresh, the one refresh of the key
+   * under way among the processes on the store), 'invalidated' (key) and
+   * 'waiting' (key, how many requests in this process now wait on its one
+   * fetch, in this process or another).
    */
   events: EventEmitter
   /** Closes the store if the middleware opened it. */
@@ -86,7 +89,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
   let openFailure: string | undefined
   opening.then((s) => { store = s }, (err) => { openFailure = reportOpenFailure(err, opts.dir) })
   const events = new EventEmitter()
-  const coalescer = new Coalescer(events)
+  const coalescer = new Coalescer(events, { leases: () => store?.leases, leaseMs: opts.lockTimeoutMs })
   const stats: HttpCacheStats = { hits: 0, misses: 0, stale: 0, bypasses: 0, coalesced: 0, stored: 0, storedBytes: 0, errors: 0, bufferedBytes: 0 }
   const buffered = { bytes: 0 }
   const keyOf: (req: CacheRequest) => string = opts.key ?? ((req) => defaultKey(req, opts))
@@ -196,7 +199,9 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
       if (verdict.use === 'stale-while-revalidate') {
         // RFC 5861: the stale entry now, one refresh behind it.
         stats.stale++
-        refreshInBackground(req, flightKey(key), (err) => debug('background refresh of %s failed: %s', key.base, err))
+        if (refreshInBackground(req, flightKey(key), (err) => debug('background refresh of %s failed: %s', key.base, err), s.leases, opts.lockTimeoutMs)) {
+          events.emit('refreshing', key.base)
+        }
         return serve(req, res, found, verdict.headers, { hit: true, fwd: 'stale', ttl: verdict.ttl })
       }
       stale = found
@@ -209,11 +214,15 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
       return
     }
     opts.admissionPolicy.sawMiss(key.base)
-    const toOrigin = () => forwardToOrigin(s, req, res, next, key, refresh, found, stale, revalidationHeaders)
-    const waitingOn = refresh ? undefined : coalescer.waitFor(flightKey(key), opts.lockTimeoutMs)
-    if (waitingOn === undefined) return toOrigin()
-    // Another request is fetching this URL: wait for it (up to lockTimeoutMs), then match again, as any hit.
-    return waitingOn.then(() => {
+    // Only a GET's response is stored, so only a GET leads the requests that come after it.
+    const leads = () => method === 'GET' && !invalidation.isPending(key.base)
+    const fetch = (flight: Flight | undefined) => forwardToOrigin(s, req, res, next, key, refresh, found, stale, revalidationHeaders, flight)
+    const toOrigin = () => fetch(leads() ? coalescer.lead(flightKey(key)) : undefined)
+    if (refresh) return toOrigin()
+    const turn = coalescer.join(flightKey(key), opts.lockTimeoutMs, leads())
+    if (turn.wait === undefined) return fetch(turn.flight)
+    // Another request, here or in another process, is fetching this URL: wait for it (up to lockTimeoutMs), then match again, as any hit.
+    return turn.wait.then(() => {
       const again = lookup(s, key, req)
       if (typeof again === 'string') return toOrigin()
       const verdict = evaluate(again, policyRequest(req, key.base))
@@ -226,11 +235,17 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
 
   /** A miss (or a stale entry to revalidate): the route runs, and the tee keeps what it sends. */
   function forwardToOrigin(s: Store, req: IncomingMessage, res: ServerResponse, next: Next, key: RequestKey, refresh: boolean,
-    found: Found, stale: Decoded | undefined, revalidationHeaders: CachePolicy.Headers | undefined): void {
+    found: Found, stale: Decoded | undefined, revalidationHeaders: CachePolicy.Headers | undefined, flight: Flight | undefined): void {
     const method = req.method ?? 'GET'
     stats.misses++
-    const revalidating = stale === undefined ? undefined : revalidateOrFallBack(staleContext, req, res, key.base, stale, revalidationHeaders)
-    const flight = method === 'GET' && !invalidation.isPending(key.base) ? coalescer.lead(flightKey(key)) : undefined
+    let revalidating: ReturnType<typeof revalidateOrFallBack> | undefined
+    try {
+      revalidating = stale === undefined ? undefined : revalidateOrFallBack(staleContext, req, res, key.base, stale, revalidationHeaders)
+    } catch (err) {
+      // The flight was started before: let its waiters (here and in other processes) go.
+      flight?.release('failed')
+      throw err
+    }
     const canStore = (status: number, headers: TeedResponse['headers']) => {
       const decision = decideToStore({ outcome: 'finished', status, headers, body: Buffer.alloc(0) }, res, key.base, opts, clock(), policyFor(req, key.base))
       return !('notStored' in decision)

@@ -19,6 +19,8 @@ export type SpillwayErrorCode =
   | 'ERR_NOT_A_DIRECTORY'
   | 'ERR_DISK_FULL'
   | 'ERR_LOCKED'
+  /** Another process has the store's directory open with settings this open disagrees with (journalBytes, format version). */
+  | 'ERR_OPTIONS_CONFLICT'
   | 'ERR_STORE_CLOSED'
   /** Background work (a flush, a compaction, an eviction) failed with an error that carried no code of its own; see `.cause`. */
   | 'ERR_BACKGROUND_FAILED'

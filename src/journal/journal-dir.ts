@@ -1,12 +1,12 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { SpillwayError, translateWriteError } from '../errors.js'
+import { isSystemError, SpillwayError, translateWriteError } from '../errors.js'
 import { keyByteLength, valueBytes } from '../input-bytes.js'
 import type { BackendName, MappingApi } from '../native.js'
 import type { BloomFilter } from '../bloom-filter.js'
 import type { CorruptionHandler, RecoveryMode } from './corruption.js'
 import { checkJournalDirOptions, type JournalDirOptions } from './journal-dir-options.js'
-import { bloomFileName, HEADER_BYTES, hintFileName, journalFileName } from './format.js'
+import { bloomFileName, FLAG_PURGE, HEADER_BYTES, hintFileName, journalFileName } from './format.js'
 import type { Journal } from './journal.js'
 import { journalIdsIn, openJournalOrPassOver } from './journal-opening.js'
 import { MappingPolicy, type MappedJournal } from './mapping-policy.js'
@@ -39,6 +39,17 @@ export interface AppendFields {
 
 interface Slot extends MappedJournal, ReplaySlot {}
 
+/** The key of a void record: one byte 0xFF, which no UTF-8 key or tag can be. */
+export const VOID_KEY = Buffer.from([0xff])
+
+/** A claimed range not yet published when it was read: [offset, end) of a journal, and its claimer's pid (0 when not yet marked). */
+export interface PendingClaim {
+  journalId: number
+  offset: number
+  end: number
+  pid: number
+}
+
 /**
  * The journals of one directory, as this thread sees them. Appends go to the
  * active journal; when it fills, exactly one process creates the next and
@@ -65,6 +76,9 @@ export class JournalDir {
   #removingBytes = 0
   #replay: JournalReplay
   #writerLock: WriterLock | undefined
+  /** What replay read, for a follower to start from: where each scan stopped, and the claims it passed over. */
+  #replayedTo = new Map<number, number>()
+  #replayedClaims: PendingClaim[] = []
   #closed = false
 
   private constructor(dir: string, options: JournalDirOptions) {
@@ -81,6 +95,13 @@ export class JournalDir {
       dir, recovery: this.#recovery, onCorruption: this.#onCorruption, claimAlive: this.#claimAlive, sidecars: this.#sidecars,
       isActive: (journal) => journal === this.#active,
       retire: (journal) => this.#retire(journal),
+      scanned: (journal, result, damaged) => {
+        for (let i = 0; i < result.claims.length; i += 3) {
+          this.#replayedClaims.push({ journalId: journal.id, offset: result.claims[i], end: result.claims[i + 1], pid: result.claims[i + 2] })
+        }
+        // A scan that stopped at damage replays nothing after it, and neither may a follower.
+        this.#replayedTo.set(journal.id, damaged || result.stoppedAt < Math.min(journal.tail, journal.limit) ? journal.limit : result.stoppedAt)
+      },
     })
     this.#mapping = new MappingPolicy(checked.maxMappedBytes, checked.coldAfterMs, this.#api.name === 'mmap', () => this.#slots.values(), () => this.#active)
   }
@@ -147,6 +168,46 @@ export class JournalDir {
       if (this.#mapsAny(bytes)) bytes = bytes.slice()
       this.#retire(journal)
     }
+  }
+
+  /**
+   * Claims room for a record with a key and value of these sizes, marked
+   * pending under this process's pid, and returns where: for a record that
+   * may only be written once every claim before it is settled (a move, a
+   * carried tombstone; see src/store/journal-drain.ts). The caller must end
+   * it with publishClaim or voidClaim in the same synchronous turn. Throws
+   * as append does.
+   */
+  claim(keyLength: number, valueLength: number): RecordLocation {
+    if (this.#closed) throw new SpillwayError('ERR_JOURNAL_CLOSED', `journal directory ${this.dir} is closed`)
+    const length = recordLength(keyLength, valueLength)
+    if (length > this.journalBytes - HEADER_BYTES) throw this.#tooLarge(keyLength, valueLength)
+    for (;;) {
+      const journal = this.#active ?? this.#nextJournal()
+      const offset = journal.tryClaim(length)
+      if (offset >= 0) {
+        journal.holdClaim()
+        if (offset >= this.#prepareFrom) this.#prepareNext()
+        return { journalId: journal.id, offset, length }
+      }
+      this.#retire(journal)
+    }
+  }
+
+  /** Writes and publishes the record claimed at `at`; key and value must have the sizes claimed. */
+  publishClaim(at: RecordLocation, key: Uint8Array, value: Uint8Array, fields: AppendFields = {}): void {
+    const journal = this.#slots.get(at.journalId)!.journal
+    if (recordLength(key.byteLength, value.byteLength) !== at.length) throw new RangeError(`a claim of ${at.length} bytes cannot hold this record`)
+    journal.publishClaim(at.offset, key, key.byteLength, value, fields.flags ?? 0, fields.writeTime ?? this.#now(), fields.expiresAt ?? 0)
+  }
+
+  /**
+   * Publishes the claim at `at` as a void record: a purge record under the
+   * key 0xFF, which no tag can be, padded to the claim's length. Replay and
+   * followers pass over it (FORMAT.md §Record flags).
+   */
+  voidClaim(at: RecordLocation): void {
+    this.publishClaim(at, VOID_KEY, new Uint8Array(at.length - recordLength(VOID_KEY.byteLength, 0)), { flags: FLAG_PURGE })
   }
 
   /**
@@ -309,6 +370,84 @@ export class JournalDir {
       })
   }
 
+  /**
+   * For a follower whose journal `id` is sealed and read to its end: the
+   * next journal in the directory, opened here if another process created
+   * it. Ids whose files are gone were drained by maintenance and are passed
+   * over. Undefined when no later journal exists yet (the writer that sealed
+   * `id` has not linked the next one into place). A journal that is still
+   * active becomes this directory's active journal too, so this process's
+   * next append goes there without trying the sealed one first.
+   */
+  journalAfter(id: number): Journal | undefined {
+    if (this.#closed) return undefined
+    let listed: number[] | undefined
+    for (let next = id + 1; ; next++) {
+      const slot = this.#slots.get(next)
+      if (slot !== undefined) return this.#follow(slot.journal)
+      if (next > this.#newestId) {
+        let journal: Journal | undefined
+        let exists = true
+        try {
+          journal = openJournalOrPassOver(this.#api, this.dir, next, true, this.#onCorruption, false)
+        } catch (err) {
+          if (!isSystemError(err, 'ENOENT')) throw err
+          exists = false
+        }
+        // A bad header is reported once and passed over for good, as #nextJournal does.
+        if (exists) this.#newestId = next
+        if (journal !== undefined) {
+          this.#slots.set(next, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
+          return this.#follow(journal)
+        }
+      }
+      // Removed, passed over or not made yet: go on only if a later journal exists.
+      listed ??= journalIdsIn(this.dir)
+      if (!listed.some((later) => later > next) && next >= this.#newestId) return undefined
+    }
+  }
+
+  /** A journal a follower moves into: sealed ones are remapped read-only, an active one becomes this directory's. */
+  #follow(journal: Journal): Journal {
+    if (journal.sealed) {
+      if (journal === this.#active) this.#activate(undefined)
+      journal.remapReadOnly()
+      this.#mapping.enforceBudget()
+    } else if (this.#active === undefined || this.#active.id < journal.id) {
+      // The sealed one this process appended to: remapped, its sidecars left to the writer that sealed it.
+      if (this.#active !== undefined) this.#active.remapReadOnly()
+      this.#activate(journal)
+    }
+    return journal
+  }
+
+  /**
+   * Drops journal `id` from this directory object without touching its file:
+   * another process removed it (announced in the log before the unlink).
+   */
+  forgetJournal(id: number): void {
+    const slot = this.#slots.get(id)
+    if (slot === undefined || slot.journal === this.#active) return
+    slot.journal.close()
+    this.#slots.delete(id)
+  }
+
+  /**
+   * Where a follower takes over from replay: the newest journal and the
+   * offset its replay stopped at (its end when replay read its hint), and the
+   * claims replay passed over because their writers may still publish them.
+   */
+  followStart(): { journalId: number; offset: number; claims: PendingClaim[] } {
+    const ids = this.journalIds()
+    const journalId = ids.length === 0 ? this.#newestId : ids[ids.length - 1]
+    const journal = this.#slots.get(journalId)?.journal
+    const offset = this.#replayedTo.get(journalId) ?? journal?.limit ?? HEADER_BYTES
+    const claims = this.#replayedClaims
+    this.#replayedClaims = []
+    this.#replayedTo.clear()
+    return { journalId, offset, claims }
+  }
+
   /** Makes this thread's appends so far durable (msync MS_SYNC). */
   sync(): void {
     for (const { journal } of this.#slots.values()) journal.sync()
@@ -353,7 +492,14 @@ export class JournalDir {
     const ids = journalIdsIn(this.dir)
     for (const id of ids) {
       this.#newestId = id
-      const journal = openJournalOrPassOver(this.#api, this.dir, id, id === ids[ids.length - 1], this.#onCorruption, this.#recovery === 'salvage')
+      let journal: Journal | undefined
+      try {
+        journal = openJournalOrPassOver(this.#api, this.dir, id, id === ids[ids.length - 1], this.#onCorruption, this.#recovery === 'salvage')
+      } catch (err) {
+        // Removed by another process's maintenance since the listing: its records were moved first.
+        if (isSystemError(err, 'ENOENT')) continue
+        throw err
+      }
       if (journal === undefined) continue
       this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
       if (journal.sealed) journal.remapReadOnly()

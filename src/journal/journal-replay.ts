@@ -24,6 +24,8 @@ export interface ReplayContext {
   isActive(journal: Journal): boolean
   /** Seals the journal here and has its sidecars built off this thread. */
   retire(journal: Journal): void
+  /** Told of each scan replay used: where it stopped, and the claims it passed over still unpublished. */
+  scanned(journal: Journal, result: ScanResult, damaged: boolean): void
 }
 
 /**
@@ -74,6 +76,7 @@ export class JournalReplay {
       this.#openScan = undefined
       if (opened.tail === journal.tail) {
         visitScanned(journal.id, opened.view, opened.result.offsets, visit)
+        ctx.scanned(journal, opened.result, opened.damaged)
         if (opened.damaged) ctx.retire(journal)
         return
       }
@@ -92,6 +95,7 @@ export class JournalReplay {
     }
     const { view, result } = journal.scan(ctx.recovery, onCorruption, { claimAlive: ctx.claimAlive })
     visitScanned(journal.id, view, result.offsets, visit)
+    ctx.scanned(journal, result, opened?.journal === journal && opened.damaged)
     if (sealed && hintable(result)) slot.bloom = this.#writeSidecarsQuietly(journal, view, result.offsets).bloom
     if (opened?.journal === journal && opened.damaged) ctx.retire(journal)
   }

@@ -34,10 +34,15 @@ export class Journal {
   #buffer: ArrayBuffer | undefined
   #view: ByteView | undefined
   #tail: BigInt64Array | undefined
+  /** The tail word's low half (little-endian), for a follower's check that nothing changed: no BigInt. */
+  #tailLow: Int32Array | undefined
   #state: Int32Array | undefined
   /** This thread's unsynced span of the journal. */
   #dirtyFrom = Infinity
   #dirtyTo = 0
+  /** Claims made with tryClaim and not yet published, and whether a remap waits for them. */
+  #openClaims = 0
+  #remapWanted = false
   /** Flushes started by syncAsync and not yet finished: the file stays open for them. */
   #flushing = 0
   #closed = false
@@ -114,6 +119,27 @@ export class Journal {
     return this.#tail === undefined ? this.capacity : Number(Atomics.load(this.#tail, 0))
   }
 
+  /**
+   * The low 32 bits of the tail word, or -1 when unmapped: one atomic load
+   * and no allocation, for the check a follower makes before every read. A
+   * tail at or past the capacity (sealed) never equals a follower's cursor,
+   * which stays below it, except by wrapping 2^32 bytes of claims past the end.
+   */
+  tailLow(): number {
+    const word = this.#tailLow
+    return word === undefined ? -1 : Atomics.load(word, 0)
+  }
+
+  /**
+   * The journal's bytes as a view for following (mapping it again if it went
+   * cold), or undefined when it cannot be mapped. Follows viewAt's rules.
+   */
+  followView(): ByteView | undefined {
+    if (this.#closed) return undefined
+    if (this.#view === undefined) this.makeWarm()
+    return this.#view
+  }
+
   get sealed(): boolean {
     return !this.#writable || this.tail >= this.capacity ||
       (this.#state !== undefined && Atomics.load(this.#state, 0) !== STATE_ACTIVE)
@@ -125,9 +151,21 @@ export class Journal {
    * marks the journal sealed; every writer that gets -1 moves to the next one.
    */
   tryAppend(key: string | Uint8Array, keyLength: number, value: Uint8Array, flags: number, writeTime: number, expiresAt: number): number {
+    const start = this.tryClaim(recordLength(keyLength, value.byteLength))
+    if (start >= 0) this.#publish(start, key, keyLength, value, flags, writeTime, expiresAt)
+    return start
+  }
+
+  /**
+   * Claims room for a record of `length` bytes and marks it pending with
+   * this process's pid (FORMAT.md §Appending), without writing it: the
+   * caller publishes it with `publishClaim` in the same synchronous turn.
+   * Returns the offset, or -1 as tryAppend does. Until it is published the
+   * journal keeps its writable mapping, even if it is sealed meanwhile.
+   */
+  tryClaim(length: number): number {
     const view = this.#view
     if (!this.#writable || view === undefined || this.#tail === undefined) return -1
-    const length = recordLength(keyLength, value.byteLength)
     const size = alignRecord(length)
     // JournalDir refuses such records first; a claim this size would run past the end of any journal.
     if (!(size <= this.capacity - HEADER_BYTES)) throw new RangeError(`a record of ${length} bytes cannot fit in ${this.file}`)
@@ -141,9 +179,28 @@ export class Journal {
       return -1
     }
     markPending(view, start, length)
-    publishRecord(view, start, length, writeRecord(view, start, key, keyLength, value, flags, writeTime, expiresAt))
-    this.#noteDirty(start, start + size)
     return start
+  }
+
+  /** Writes and publishes the record a tryClaim claimed at `start`; its length must be the one claimed. */
+  publishClaim(start: number, key: string | Uint8Array, keyLength: number, value: Uint8Array, flags: number, writeTime: number, expiresAt: number): void {
+    this.#publish(start, key, keyLength, value, flags, writeTime, expiresAt)
+    if (--this.#openClaims === 0 && this.#remapWanted) {
+      this.#remapWanted = false
+      this.remapReadOnly()
+    }
+  }
+
+  /** Counts a claim made with tryClaim and not yet published: the mapping must stay writable until then. */
+  holdClaim(): void {
+    this.#openClaims++
+  }
+
+  #publish(start: number, key: string | Uint8Array, keyLength: number, value: Uint8Array, flags: number, writeTime: number, expiresAt: number): void {
+    const view = this.#view!
+    const length = recordLength(keyLength, value.byteLength)
+    publishRecord(view, start, length, writeRecord(view, start, key, keyLength, value, flags, writeTime, expiresAt))
+    this.#noteDirty(start, start + alignRecord(length))
   }
 
   /**
@@ -281,6 +338,10 @@ export class Journal {
    */
   remapReadOnly(): void {
     if (!this.#writable) return
+    if (this.#openClaims > 0) {
+      this.#remapWanted = true
+      return
+    }
     this.#unmap()
     this.#writable = false
     if (this.#fileHoldsLimit()) this.#map()
@@ -340,6 +401,7 @@ export class Journal {
     this.#buffer = buffer
     this.#view = byteView(buffer, 0, this.limit, true)
     this.#tail = new BigInt64Array(buffer, HDR_TAIL, 1)
+    this.#tailLow = new Int32Array(buffer, HDR_TAIL, 1)
     this.#state = new Int32Array(buffer, HDR_STATE, 1)
     if (!this.#writable) this.#api.advise(buffer, 0, this.limit, 'random')
   }
@@ -353,7 +415,7 @@ export class Journal {
       this.#api.sync(buffer, this.#dirtyFrom, this.#dirtyTo - this.#dirtyFrom, false)
       this.#api.sync(buffer, 0, HEADER_BYTES, false)
     }
-    this.#buffer = this.#view = this.#tail = this.#state = undefined
+    this.#buffer = this.#view = this.#tail = this.#tailLow = this.#state = undefined
     this.#api.unmap(buffer)
   }
 

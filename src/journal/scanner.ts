@@ -25,6 +25,13 @@ export interface ScanInput {
    * follows records claimed while it runs.
    */
   loadTail?: () => number
+  /** Where to start: a follower resumes where it stopped. @default 4096, the first record */
+  from?: number
+  /**
+   * Scan only [from, to), a range known to be claimed whole (a follower
+   * looking again at a claim it passed over): the tail word is not consulted.
+   */
+  to?: number
   /** @default every writer is dead: each unpublished claim is a hole */
   claimAlive?: ClaimWriterAlive
   mode: RecoveryMode
@@ -48,6 +55,10 @@ export interface ScanResult {
   resumeAt: number
   /** Met damage that is not at the tail (`corrupt-record`): what was kept depends on the recovery mode. */
   modeDependent: boolean
+  /** Where the scan stopped: the tail (or end) it reached, or the damage it stopped at. */
+  stoppedAt: number
+  /** The claims counted in `unpublished`, as (offset, end, pid) triples; pid 0 for a claim not yet marked. */
+  claims: number[]
 }
 
 const noWriterAlive: ClaimWriterAlive = () => false
@@ -70,14 +81,15 @@ export function scanJournal(input: ScanInput): ScanResult {
   let unpublished = 0
   let firstUnpublished = -1
   let modeDependent = false
-  let tail = input.tail
+  const bounded = input.to !== undefined
+  let tail = input.to ?? input.tail
   const tailIsSane = tail >= HEADER_BYTES && tail % RECORD_ALIGN === 0
   // A tail word that lags the data (a damaged word, or a header page older
   // than the records after a power loss) must not hide records: when bytes
   // follow it, distrust it and read to the end of the file. Bytes past a tail
   // that has moved since are a live writer's claim: look again from there.
   let dataPastTail = false
-  while (tailIsSane && tailLagsData(view, Math.min(tail, limit), limit)) {
+  while (!bounded && tailIsSane && tailLagsData(view, Math.min(tail, limit), limit)) {
     const again = loadTail?.() ?? tail
     if (again === tail) {
       dataPastTail = true
@@ -86,15 +98,17 @@ export function scanJournal(input: ScanInput): ScanResult {
     tail = again
   }
   if (!tailIsSane || dataPastTail) onCorruption({ file, offset: HDR_TAIL, length: 8, reason: 'bad-header' })
-  const follow = loadTail !== undefined && tailIsSane && !dataPastTail
+  const follow = !bounded && loadTail !== undefined && tailIsSane && !dataPastTail
   // Space below the tail was claimed by some writer; zeros there are a claim
   // not yet marked (or a dead writer's hole). Zeros above it are unclaimed.
   let claimedEnd = tailIsSane ? Math.min(tail, limit) : HEADER_BYTES
   let end = tailIsSane && !dataPastTail ? claimedEnd : limit
   const isEnd = (at: number) => tail >= capacity && isZero(view.u8, at + 4, limit)
+  const claims: number[] = []
   const passUnpublished = (at: number, length: number, pid: number) => {
     if (claimAlive(pid)) {
       unpublished++
+      claims.push(at, at + length, pid)
       if (firstUnpublished < 0) firstUnpublished = at
     } else {
       onCorruption({ file, offset: at, length, reason: 'hole' })
@@ -106,8 +120,10 @@ export function scanJournal(input: ScanInput): ScanResult {
     unpublished,
     resumeAt: firstUnpublished < 0 ? pos : firstUnpublished,
     modeDependent,
+    stoppedAt: pos,
+    claims,
   })
-  let pos = HEADER_BYTES
+  let pos = input.from ?? HEADER_BYTES
 
   for (;;) {
     if (pos + RECORD_HEADER_BYTES > end) {

@@ -1,5 +1,6 @@
 import type { DiskTier } from './disk-tier.js'
 import { drainJournal } from './journal-drain.js'
+import type { ReadMarks } from './read-marks.js'
 
 export interface EvictionReport {
   journalId: number
@@ -25,12 +26,13 @@ const MAX_REINSERT_SHARE = 0.5
  * entries survive and cold ones leave. A read served by the disk tier sets the
  * keydir's hit bit; one served by the heap tier does not touch the keydir
  * (that would slow every hot read), so `isHot` is asked about the rest;
- * `dropped` learns of each entry that leaves. The drain yields between slices of
+ * `dropped` learns of each entry that leaves. `readMarks` hold the disk reads
+ * of every process with the directory open, this one's included. The drain yields between slices of
  * `sliceMs()`; the caller makes that Infinity once a second journal over
  * budget appears, so usage never passes the budget by more than one journal.
  */
 export async function enforceDiskBudget(disk: DiskTier, maxDiskBytes: number, sliceMs: () => number,
-  isHot: (key: Uint8Array) => boolean, dropped: (key: Uint8Array, tags: Uint8Array | undefined) => void): Promise<EvictionReport[]> {
+  isHot: (key: Uint8Array) => boolean, dropped: (key: Uint8Array, tags: Uint8Array | undefined) => void, readMarks?: ReadMarks): Promise<EvictionReport[]> {
   const reports: EvictionReport[] = []
   const journals = disk.journals
   // Reinsertion may fill a journal of its own; it is capped, but never loop past every journal.
@@ -42,7 +44,9 @@ export async function enforceDiskBudget(disk: DiskTier, maxDiskBytes: number, sl
     let reinsertedBytes = 0
     const keep = (slot: number, key: Uint8Array): boolean => {
       const length = disk.keydir.length(slot)
-      if (reinsertedBytes + length > budget || !(disk.keydir.wasHit(slot) || isHot(key))) return false
+      // Taken whatever the outcome: a mark left behind would outlive its journal.
+      const readElsewhere = readMarks?.take(victim, disk.keydir.offset(slot)) === true
+      if (reinsertedBytes + length > budget || !(disk.keydir.wasHit(slot) || readElsewhere || isHot(key))) return false
       reinsertedBytes += length
       return true
     }

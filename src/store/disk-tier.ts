@@ -3,7 +3,10 @@ import { FLAG_PURGE, FLAG_TAGGED, FLAG_TOMBSTONE, MAX_KEY_BYTES } from '../journ
 import type { JournalDir, RecordLocation, StoredRecord } from '../journal/journal-dir.js'
 import { hashKey } from '../key-hash.js'
 import { Keydir } from '../keydir.js'
+import { SpillwayError } from '../errors.js'
+import { logPosition } from './follow.js'
 import { JournalUsage } from './journal-usage.js'
+import { retiredJournal, retiredMark } from './log-marks.js'
 import type { TagIndex } from './tag-index.js'
 import { otherCarries, tagBlockAt } from './tag-purge.js'
 
@@ -60,6 +63,20 @@ export class DiskTier {
   readonly usage = new JournalUsage()
   /** The record the last successful `find` confirmed. Its views are valid until the next disk read. */
   record: StoredRecord | undefined
+  /**
+   * When other processes may append to the directory: the log positions of
+   * this process's appends not yet reached by its follower, which skips them
+   * (they were applied when appended).
+   */
+  ownAppends: Set<number> | undefined
+  /** Told of each tombstone this process appends, with its log position (see FollowedRecords). */
+  onTombstone: ((key: Uint8Array, position: number) => void) | undefined
+  /**
+   * When other processes may append: returns once every claim before `at`
+   * (other than `at` itself) is published and applied here, or its writer
+   * is gone. Maintenance records are checked after it (moveSlot).
+   */
+  settle: ((at: RecordLocation) => void) | undefined
   #beforeRemove = new Set<(journalId: number) => void>()
 
   constructor(journals: JournalDir) {
@@ -101,6 +118,7 @@ export class DiskTier {
    */
   write(key: EncodedKey, slot: number, flags: number, bytes: Uint8Array, expiresAt: number, callerBytes: number): number {
     const at = this.journals.append(key.view(), bytes, { flags, expiresAt })
+    this.ownAppends?.add(logPosition(at.journalId, at.offset))
     this.usage.wrote(at.journalId, at.length)
     this.usage.appendedBytes += at.length
     this.usage.userBytes += key.length + callerBytes
@@ -113,14 +131,19 @@ export class DiskTier {
   /** Appends a record that carries no value of its own (a tombstone or a purge): dead from birth. */
   writeMarker(key: Uint8Array, flags: number): RecordLocation {
     const at = this.journals.append(key, new Uint8Array(0), { flags })
+    if (this.ownAppends !== undefined) {
+      const position = logPosition(at.journalId, at.offset)
+      this.ownAppends.add(position)
+      if ((flags & FLAG_TOMBSTONE) !== 0) this.onTombstone?.(key, position)
+    }
     this.usage.wrote(at.journalId, at.length)
     this.usage.died(at.journalId, at.length)
     this.usage.appendedBytes += at.length
     return at
   }
 
-  /** The slot whose record has exactly this key, or -1. */
-  #slotHolding(hash: number, key: Uint8Array): number {
+  /** The slot whose record has exactly this key (or cannot be read), or -1. */
+  slotOf(hash: number, key: Uint8Array): number {
     const keydir = this.keydir
     for (let slot = keydir.find(hash); slot >= 0; slot = keydir.findNext(hash, slot)) {
       const record = this.journals.viewAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
@@ -133,24 +156,87 @@ export class DiskTier {
    * Re-appends the record in `slot` to the active journal with `flags` added
    * (a move keeps its write time, expiry and value bytes) and points the slot
    * there, keeping its hit bit if `keepHit`. Returns the bytes written, or 0
-   * when the record could not be read (reported) and the slot was dropped.
+   * when the record could not be read (reported) and the slot was dropped,
+   * or minus the bytes of a void record when a newer write of the key
+   * settled first (see `settle`).
    */
   moveSlot(slot: number, flags: number, keepHit: boolean): number {
     const keydir = this.keydir
-    const record = this.journals.viewAt(keydir.journalId(slot), keydir.offset(slot), keydir.length(slot))
-    if (record === undefined) {
+    const journalId = keydir.journalId(slot)
+    const offset = keydir.offset(slot)
+    const hash = keydir.hash(slot)
+    const read = this.journals.viewAt(journalId, offset, keydir.length(slot))
+    if (read === undefined) {
       this.dropSlot(slot)
       return 0
     }
     const wasHit = keydir.wasHit(slot)
-    const at = this.journals.append(record.key, record.value,
-      { flags: record.flags | flags, expiresAt: record.expiresAt, writeTime: record.writeTime })
+    const fields = { flags: read.flags | flags, expiresAt: read.expiresAt, writeTime: read.writeTime }
+    let at: RecordLocation
+    if (this.settle === undefined) {
+      at = this.journals.append(read.key, read.value, fields)
+    } else {
+      // Copies: settling applies other processes' records, which may remap the journal `read` views.
+      const key = Uint8Array.from(read.key)
+      const value = Uint8Array.from(read.value)
+      at = this.#claimSettled(key.byteLength, value.byteLength)
+      slot = slotAt(keydir, hash, journalId, offset)
+      if (slot < 0) {
+        // Another process wrote or deleted the key before this claim: the move would bring back an older value.
+        this.journals.voidClaim(at)
+        this.#wroteDead(at)
+        return -at.length
+      }
+      this.journals.publishClaim(at, key, value, fields)
+    }
     this.usage.wrote(at.journalId, at.length)
     this.usage.appendedBytes += at.length
     this.usage.died(keydir.journalId(slot), keydir.length(slot))
-    keydir.update(slot, at.journalId, at.offset, at.length, record.expiresAt)
+    keydir.update(slot, at.journalId, at.offset, at.length, fields.expiresAt)
     if (wasHit && keepHit) keydir.markHit(slot)
     return at.length
+  }
+
+  /**
+   * Appends a tombstone for `key` if, once every earlier claim is settled,
+   * `stillWanted()` says so; returns the bytes appended (a void record's
+   * when not), and whether the tombstone was written.
+   */
+  writeTombstoneIf(key: Uint8Array, stillWanted: () => boolean): { bytes: number; written: boolean } {
+    if (this.settle === undefined) {
+      if (!stillWanted()) return { bytes: 0, written: false }
+      return { bytes: this.writeMarker(key, FLAG_TOMBSTONE).length, written: true }
+    }
+    if (!stillWanted()) return { bytes: 0, written: false }
+    const at = this.#claimSettled(key.byteLength, 0)
+    if (!stillWanted()) {
+      this.journals.voidClaim(at)
+      this.#wroteDead(at)
+      return { bytes: at.length, written: false }
+    }
+    this.journals.publishClaim(at, key, new Uint8Array(0), { flags: FLAG_TOMBSTONE })
+    this.onTombstone?.(key, logPosition(at.journalId, at.offset))
+    this.#wroteDead(at)
+    return { bytes: at.length, written: true }
+  }
+
+  /**
+   * Claims room for a maintenance record and waits, in this turn, until
+   * every claim before it is published or its writer gone, and applied
+   * here: the check that follows then sees every write that replay will put
+   * before this record (issue 11, part 5).
+   */
+  #claimSettled(keyLength: number, valueLength: number): RecordLocation {
+    const at = this.journals.claim(keyLength, valueLength)
+    this.ownAppends?.add(logPosition(at.journalId, at.offset))
+    this.settle!(at)
+    return at
+  }
+
+  #wroteDead(at: RecordLocation): void {
+    this.usage.wrote(at.journalId, at.length)
+    this.usage.died(at.journalId, at.length)
+    this.usage.appendedBytes += at.length
   }
 
   /**
@@ -162,9 +248,25 @@ export class DiskTier {
     return () => this.#beforeRemove.delete(listener)
   }
 
-  /** Deletes a drained journal; see JournalDir.removeJournal. */
-  removeJournal(journalId: number): Promise<void> {
+  /** Tells the onBeforeRemove listeners that journal `journalId` is about to go. */
+  beforeRemove(journalId: number): void {
     for (const listener of this.#beforeRemove) listener(journalId)
+  }
+
+  /**
+   * Deletes a drained journal; see JournalDir.removeJournal. The removal is
+   * announced in the log first (log-marks.ts), so every other process drops
+   * its entries and mapping for it. On a full disk the announcement is
+   * skipped and the file removed anyway: freeing space comes first, and a
+   * process that still maps the unlinked file reads correct bytes from it.
+   */
+  removeJournal(journalId: number): Promise<void> {
+    this.beforeRemove(journalId)
+    try {
+      this.writeMarker(retiredMark(journalId), FLAG_TOMBSTONE)
+    } catch (err) {
+      if (!(err instanceof SpillwayError && err.code === 'ERR_DISK_FULL')) throw err
+    }
     return this.journals.removeJournal(journalId)
   }
 
@@ -180,19 +282,27 @@ export class DiskTier {
    * is confirmed by comparing the keys (one read of a mapped journal), so an
    * overwrite replaces its key's slot and a colliding key keeps its own.
    */
-  rebuild(tags: TagIndex, now: number): void {
+  rebuild(tags: TagIndex, now: number): number[] {
     const keydir = this.keydir
     // Until a tagged record has been seen, no superseded record can hold postings.
     let tagged = false
+    const retired: number[] = []
     this.journals.replay((e) => {
       this.usage.wrote(e.journalId, e.length)
+      if (e.key[0] === 0xff) {
+        // An internal record (log-marks.ts): a removal announced, whose file a crash may have left.
+        const id = (e.flags & FLAG_TOMBSTONE) !== 0 ? retiredJournal(e.key) : undefined
+        if (id !== undefined && this.journals.journal(id) !== undefined) retired.push(id)
+        this.usage.died(e.journalId, e.length)
+        return
+      }
       // purgeTag writes a tombstone for each entry it invalidates; the purge record itself is a marker.
       if ((e.flags & FLAG_PURGE) !== 0) {
         this.usage.died(e.journalId, e.length)
         return
       }
       const hash = hashKey(e.key, 0, e.key.byteLength)
-      const slot = this.#slotHolding(hash, e.key)
+      const slot = this.slotOf(hash, e.key)
       const gone = (e.flags & FLAG_TOMBSTONE) !== 0 || (e.expiresAt !== 0 && e.expiresAt <= now)
       if (slot >= 0 && tagged) {
         tags.removeBlock(hash, tagBlockAt(this, slot), (tag) => otherCarries(this, hash, tag, slot))
@@ -210,6 +320,7 @@ export class DiskTier {
         tags.addBlock(hash, e.tags)
       }
     })
+    return retired
   }
 }
 
@@ -229,6 +340,14 @@ function encodeUtf8(key: string, into: Buffer): number {
     into[i] = c
   }
   return n
+}
+
+/** The slot with `hash` that points at (journalId, offset), or -1. */
+function slotAt(keydir: Keydir, hash: number, journalId: number, offset: number): number {
+  for (let slot = keydir.find(hash); slot >= 0; slot = keydir.findNext(hash, slot)) {
+    if (keydir.journalId(slot) === journalId && keydir.offset(slot) === offset) return slot
+  }
+  return -1
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

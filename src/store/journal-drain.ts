@@ -40,7 +40,7 @@ export interface DrainReport {
  * writes with the moves deterministically instead of hoping for a slice
  * boundary.
  */
-export const drainStepHook: { beforeStep?: (journalId: number) => Promise<void> | void } = {}
+export const drainStepHook: { beforeStep?: (journalId: number, step: 'entry' | 'tombstone') => Promise<void> | void } = {}
 
 /**
  * Empties a sealed journal and deletes it: the shared core of compaction and
@@ -62,7 +62,7 @@ export async function drainJournal(disk: DiskTier, journalId: number, plan: Drai
     const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
     if (!unsettled.has(id)) unsettled.set(id, Uint8Array.from(key))
   }
-  const pause = pacer(disk, journalId, plan)
+  const pause = pacer(disk, journalId, plan, 'entry')
   const liveAtStart = liveEntriesIn(disk, journalId)
   for (const entry = new HintCursor(hint); entry.next();) {
     if (!(await pause())) return undefined
@@ -86,20 +86,22 @@ export async function drainJournal(disk: DiskTier, journalId: number, plan: Drai
     const bytes = disk.moveSlot(slot, FLAG_MOVE, plan.keepHitBit)
     if (bytes > 0) report.moved++
     else noteUnsettled(entry.key)
-    report.written += bytes
+    report.written += Math.abs(bytes)
   }
   // Live when the drain began, neither moved nor dropped: a write or delete got there first.
   report.superseded = liveAtStart - report.moved - report.dropped
   // A tombstone appended after a newer write of its key would delete that write at the next replay:
-  // carry one only for a key with no live entry, checked in the same turn as the append.
+  // carry one only for a key with no live entry, checked in the same turn as the append, once every
+  // claim before the tombstone's is settled (DiskTier.writeTombstoneIf).
   const key = new EncodedKey()
+  const pauseBeforeTombstone = pacer(disk, journalId, plan, 'tombstone')
   for (const bytes of unsettled.values()) {
-    if (!(await pause())) return undefined
+    if (!(await pauseBeforeTombstone())) return undefined
     // The key's live record need not pass its CRC here: if it is damaged, it still hides older
     // records until its own journal is drained, which then carries a tombstone for it.
-    if (disk.find(key.encodeBytes(bytes), 0, false) >= 0) continue
-    report.written += disk.writeMarker(bytes, FLAG_TOMBSTONE).length
-    report.carried++
+    const carried = disk.writeTombstoneIf(bytes, () => disk.find(key.encodeBytes(bytes), 0, false) < 0)
+    report.written += carried.bytes
+    if (carried.written) report.carried++
   }
   // The copies must be durable before the only other copy goes: a crash in between would lose both.
   await disk.journals.syncAsync()
@@ -114,11 +116,11 @@ export async function drainJournal(disk: DiskTier, journalId: number, plan: Drai
  * `plan.sliceMs()`, after a turn of the event loop between slices. False
  * when the journal was deleted meanwhile.
  */
-function pacer(disk: DiskTier, journalId: number, plan: DrainPlan): () => Promise<boolean> {
+function pacer(disk: DiskTier, journalId: number, plan: DrainPlan, step: 'entry' | 'tombstone'): () => Promise<boolean> {
   let sliceStart = performance.now()
   return async () => {
     const hook = drainStepHook.beforeStep
-    if (hook !== undefined) await hook(journalId)
+    if (hook !== undefined) await hook(journalId, step)
     else if (performance.now() - sliceStart >= plan.sliceMs()) {
       await yieldToEventLoop()
       sliceStart = performance.now()

@@ -3,15 +3,20 @@ import type { CorruptionReport } from '../journal/corruption.js'
 import { FLAG_PURGE, FLAG_TOMBSTONE } from '../journal/format.js'
 import { JournalDir } from '../journal/journal-dir.js'
 import { valueBytes } from '../input-bytes.js'
-import { backend as defaultBackend, mappingFor } from '../native.js'
+import { backend as defaultBackend, mappingFor, type BackendName } from '../native.js'
 import { compact, compactionCandidates, type CompactionReport } from './compactor.js'
 import { DirectoryLock } from './directory-lock.js'
 import { enforceDiskBudget } from './disk-budget.js'
 import { DiskTier, EncodedKey } from './disk-tier.js'
 import { Doorkeeper } from './doorkeeper.js'
+import { Follower } from './follow.js'
+import { MaintenanceLease } from './maintenance-lease.js'
+import { FollowedRecords } from './followed-records.js'
 import { DurabilityPolicy } from './durability.js'
 import { HeapTier } from './heap-tier.js'
 import { KeySnapshot } from './key-snapshot.js'
+import { LeaseTable } from './lease-table.js'
+import { ReadMarks } from './read-marks.js'
 import { RecoveryPoint } from './recovery-point.js'
 import { resolveStoreOptions, type BackgroundOperation, type ResolvedStoreOptions, type StoreOptions } from './options.js'
 import { StoreCounters, type StoreStats } from './stats.js'
@@ -41,6 +46,14 @@ const NO_OPTIONS: SetOptions = Object.freeze({})
  */
 export class Store {
   readonly options: ResolvedStoreOptions
+  /**
+   * Named, expiring leases shared by every process with this directory open
+   * (src/store/lease-table.ts): one of them does a piece of work the others
+   * wait for, such as the HTTP middleware's origin fetch of a missed URL.
+   */
+  readonly leases: LeaseTable
+  /** Disk reads of every process, for the disk budget's hot reinsertion (src/store/read-marks.ts). */
+  #readMarks: ReadMarks
   #disk: DiskTier
   #heap: HeapTier
   /** Tag postings for the entries on disk (typed arrays), and tags of heap-only entries. */
@@ -52,15 +65,23 @@ export class Store {
   #maintenance: Promise<unknown> = Promise.resolve()
   #maintenanceQueued = false
   #lock: DirectoryLock
+  /** Compaction and eviction run in one process at a time among those sharing the directory. */
+  #lease: MaintenanceLease
   #counters: StoreCounters
   #activeJournal: number | undefined
+  /** Following other processes' appends: on the mmap backend, where the directory may be shared. */
+  #follower: Follower | undefined
   #closed = false
   #closing: Promise<void> | undefined
 
-  private constructor(options: ResolvedStoreOptions, disk: DiskTier, lock: DirectoryLock, counters: StoreCounters) {
+  private constructor(options: ResolvedStoreOptions, disk: DiskTier, lock: DirectoryLock, lease: MaintenanceLease, counters: StoreCounters) {
     this.options = options
+    const api = mappingFor(options.backend ?? defaultBackend())
+    this.leases = LeaseTable.open(api, options.dir)
+    this.#readMarks = ReadMarks.open(api, options.dir)
     this.#disk = disk
     this.#lock = lock
+    this.#lease = lease
     this.#counters = counters
     this.#heap = new HeapTier(options.maxHeapBytes)
     this.#doorkeeper = options.admission === 'second-hit' ? new Doorkeeper(options.admissionWindow) : undefined
@@ -80,25 +101,61 @@ export class Store {
       recoveryPoint?.note(report)
       resolved.onCorruption?.(report)
     }
-    const lock = DirectoryLock.acquire(mappingFor(resolved.backend ?? defaultBackend()), resolved.dir)
+    const lock = DirectoryLock.acquire(resolved.backend ?? defaultBackend(), resolved.dir, resolved.journalBytes)
     let journals: JournalDir | undefined
+    let store: Store | undefined
+    let lease: MaintenanceLease | undefined
     try {
+      lease = MaintenanceLease.open(resolved.dir)
       journals = JournalDir.open(resolved.dir, {
         journalBytes: resolved.journalBytes, maxMappedBytes: resolved.maxMappedBytes, recovery: resolved.recovery,
         onCorruption, verifyReads: resolved.verifyReads, backend: resolved.backend, now: resolved.now,
       })
       const disk = new DiskTier(journals)
-      const store = new Store(resolved, disk, lock, counters)
-      disk.rebuild(store.#tags, resolved.now())
+      store = new Store(resolved, disk, lock, lease, counters)
+      const retired = disk.rebuild(store.#tags, resolved.now())
+      const shared = journals.backend === 'mmap'
+      if (shared) disk.ownAppends = new Set()
       recoveryPoint?.forgetAfter(disk, store.#tags)
       // Reports after the open (a read, a sidecar build) do not move the recovery point.
       recoveryPoint = undefined
+      if (shared) store.#follow(onCorruption, retired)
       return store
     } catch (err) {
       journals?.close()
+      lease?.close()
+      if (store !== undefined) {
+        store.leases.close()
+        store.#readMarks.close()
+      }
       lock.release()
       throw err
     }
+  }
+
+  /**
+   * Starts following what other processes append (follow.ts). Journals
+   * whose removal replay met announced, but whose files a crash left, are
+   * removed now.
+   */
+  #follow(onCorruption: (report: CorruptionReport) => void, retired: number[]): void {
+    const disk = this.#disk
+    const followed = new FollowedRecords(disk, this.#heap, this.#tags, this.options.now, (journalId) => {
+      this.#follower?.forgetJournal(journalId)
+      disk.beforeRemove(journalId)
+      followed.dropJournal(journalId)
+      disk.journals.forgetJournal(journalId)
+    })
+    for (const journalId of retired) {
+      followed.dropJournal(journalId)
+      void disk.journals.removeJournal(journalId)
+    }
+    disk.onTombstone = (key, position) => followed.noteTombstone(key, position)
+    const follower = new Follower(disk.journals, (journalId, offset, view) => followed.apply(journalId, offset, view),
+      (position) => followed.settle(position), onCorruption)
+    follower.onEnter = () => this.#scheduleMaintenance()
+    disk.settle = (at) => follower.settleBefore(at)
+    this.#follower = follower
   }
 
   /** The value stored under `key`, or undefined. Rejects only for a bad key. */
@@ -107,6 +164,8 @@ export class Store {
   }
 
   getSync(key: string): Buffer | undefined {
+    // What other processes appended first, so no entry they superseded is served (one atomic load when nothing changed).
+    this.#follower?.catchUp()
     // The hot path: close() empties the heap tier first, so a hit means the store is open, and a
     // key that is not a string finds nothing in it and is refused by the checks below.
     const cached = this.#heap.get(key, this.options.now)
@@ -128,13 +187,17 @@ export class Store {
     const value = decodeValue(record.value, record.flags)
     // Promoted on its second disk read: a key read once does not push a hotter one out of the heap tier.
     if (keydir.wasHit(slot)) this.#heap.set(key, value, record.expiresAt, false)
-    else keydir.markHit(slot)
+    else {
+      keydir.markHit(slot)
+      this.#readMarks.mark(keydir.journalId(slot), keydir.offset(slot))
+    }
     return value
   }
 
   /** Whether `key` holds an unexpired value. Does not count as a read. */
   has(key: string): boolean {
     this.#checkOpen()
+    this.#follower?.catchUp()
     const now = this.options.now()
     const cached = typeof key === 'string' ? this.#heap.peek(key) : undefined
     if (cached !== undefined && (cached.expiresAt === 0 || cached.expiresAt > now)) return true
@@ -163,6 +226,7 @@ export class Store {
     let encoded = fitsJournal(k.length, storedBytes(bytes.byteLength, tagBlock), this.options.journalBytes)
       ? undefined : encodeValue(bytes, tagBlock, compressFrom)
     if (encoded !== undefined) checkFitsJournal(k.length, bytes.byteLength, encoded.bytes.byteLength, this.options.journalBytes)
+    this.#follower?.catchUp()
     let slot = this.#disk.find(k, now, false)
     if (slot < 0 && this.#doorkeeper !== undefined && !this.#doorkeeper.admit(k.hash)) {
       // First sighting: the heap tier only. (A key already on disk is always rewritten there,
@@ -205,6 +269,7 @@ export class Store {
   async delete(key: string): Promise<boolean> {
     this.#checkOpen()
     const k = this.#key.encode(key)
+    this.#follower?.catchUp()
     const now = this.options.now()
     const cached = this.#heap.peek(key)
     const inHeap = cached !== undefined && (cached.expiresAt === 0 || cached.expiresAt > now)
@@ -230,6 +295,7 @@ export class Store {
     if (tagBytes > MAX_TAG_BLOCK_BYTES) {
       throw new SpillwayError('ERR_VALUE_TOO_LARGE', `tag of ${tagBytes} bytes: no entry can carry it (tags take at most ${MAX_TAG_BLOCK_BYTES} bytes)`)
     }
+    this.#follower?.catchUp()
     const purged = purgeTagged(this.#disk, this.#heap, this.#tags, tag, this.options.now())
     this.#disk.writeMarker(Buffer.from(tag, 'utf8'), FLAG_PURGE)
     await this.#afterAppend()
@@ -249,6 +315,7 @@ export class Store {
    */
   async *keys(): AsyncIterableIterator<string> {
     this.#checkOpen()
+    this.#follower?.catchUp()
     const now = this.options.now()
     const { keydir, journals } = this.#disk
     const snapshot = new KeySnapshot()
@@ -281,15 +348,25 @@ export class Store {
     await this.#durability.flush()
   }
 
-  /** Compacts every sealed journal at least `compactionSweepThreshold` dead, now. */
+  /**
+   * Compacts every sealed journal at least `compactionSweepThreshold` dead,
+   * now. When another process sharing the directory holds the maintenance
+   * lease, it is doing this work: resolves at once with an empty report.
+   */
   async compact(): Promise<CompactionReport> {
     this.#checkOpen()
     const sweep = this.options.compactionSweepThreshold
-    return this.#enqueue(async () => {
+    return this.#enqueue(() => this.#lease.run(async () => {
+      this.#follower?.catchUp()
       const report = await compact(this.#disk, compactionCandidates(this.#disk, sweep, sweep), this.options.compactionSliceMs)
       this.#counters.noteCompaction(report)
       return report
-    })
+    }, { journals: [], moved: 0, carried: 0, superseded: 0, reclaimedBytes: 0 }))
+  }
+
+  /** The backend the store's journals use: 'mmap' shares the directory with other processes, 'pread' keeps it to itself. */
+  get backend(): BackendName {
+    return this.#disk.journals.backend
   }
 
   stats(): StoreStats {
@@ -305,6 +382,7 @@ export class Store {
 
   async #close(): Promise<void> {
     this.#closed = true
+    this.#follower = undefined
     this.#heap.clear()
     this.#durability.close()
     try {
@@ -314,6 +392,9 @@ export class Store {
       await this.#disk.journals.backgroundSettled()
     } finally {
       this.#disk.journals.close()
+      this.#lease.close()
+      this.leases.close()
+      this.#readMarks.close()
       this.#lock.release()
     }
   }
@@ -336,27 +417,34 @@ export class Store {
   #scheduleMaintenance(): void {
     if (this.#maintenanceQueued) return
     this.#maintenanceQueued = true
-    this.#enqueue(async () => {
+    this.#enqueue(() => {
       this.#maintenanceQueued = false
-      const { maxDiskBytes, compactionSliceMs } = this.options
-      const sliceMs = () => (this.#disk.journals.diskBytes() > maxDiskBytes ? Infinity : compactionSliceMs)
-      const evictions = await enforceDiskBudget(this.#disk, maxDiskBytes, sliceMs,
-        (key) => this.#heap.takeReadMark(Buffer.from(key).toString('utf8')),
-        (key, tags) => {
-          // The tiers agree: an entry evicted from disk leaves the heap tier too, or a purge could not find it.
-          this.#heap.delete(Buffer.from(key).toString('utf8'))
-          const hash = hashKey(key, 0, key.byteLength)
-          this.#tags.removeBlock(hash, tags, (tag) => otherCarries(this.#disk, hash, tag, -1))
-        })
-      for (const report of evictions) this.#counters.noteEviction(report)
-      if (!this.options.autoCompact) return
-      const ids = compactionCandidates(this.#disk, this.options.compactionThreshold, this.options.compactionSweepThreshold)
-      if (ids.length > 0) this.#counters.noteCompaction(await compact(this.#disk, ids, compactionSliceMs))
+      return this.#lease.run(() => this.#maintain(), undefined)
     }).catch((err: unknown) => {
       // A compaction's flush covers the caller's writes too: the next flush() must not claim them durable.
       if (isSystemError(err) && (err.syscall === 'msync' || err.syscall === 'fdatasync')) this.#durability.noteFailure(err)
       this.#reportBackground(err, 'maintenance')
     })
+  }
+
+  /** One turn of maintenance, holding the lease: the disk budget, then compaction. */
+  async #maintain(): Promise<void> {
+    // What others appended and removed first: their writes decide what is live.
+    this.#follower?.catchUp()
+    const { maxDiskBytes, compactionSliceMs } = this.options
+    const sliceMs = () => (this.#disk.journals.diskBytes() > maxDiskBytes ? Infinity : compactionSliceMs)
+    const evictions = await enforceDiskBudget(this.#disk, maxDiskBytes, sliceMs,
+      (key) => this.#heap.takeReadMark(Buffer.from(key).toString('utf8')),
+      (key, tags) => {
+        // The tiers agree: an entry evicted from disk leaves the heap tier too, or a purge could not find it.
+        this.#heap.delete(Buffer.from(key).toString('utf8'))
+        const hash = hashKey(key, 0, key.byteLength)
+        this.#tags.removeBlock(hash, tags, (tag) => otherCarries(this.#disk, hash, tag, -1))
+      }, this.#readMarks)
+    for (const report of evictions) this.#counters.noteEviction(report)
+    if (!this.options.autoCompact) return
+    const ids = compactionCandidates(this.#disk, this.options.compactionThreshold, this.options.compactionSweepThreshold)
+    if (ids.length > 0) this.#counters.noteCompaction(await compact(this.#disk, ids, compactionSliceMs))
   }
 
   /** Counts a failure of background work and hands it to onError, with a `.code` whatever it was. */
