@@ -7,7 +7,7 @@ import type { BloomFilter } from '../bloom-filter.js'
 import type { CorruptionHandler, RecoveryMode } from './corruption.js'
 import { checkJournalDirOptions, type JournalDirOptions } from './journal-dir-options.js'
 import { bloomFileName, FLAG_PURGE, HEADER_BYTES, hintFileName, journalFileName } from './format.js'
-import type { Journal } from './journal.js'
+import { SEALED_HERE, type Journal } from './journal.js'
 import { journalIdsIn, openJournalOrPassOver } from './journal-opening.js'
 import { MappingPolicy, type MappedJournal } from './mapping-policy.js'
 import { NextJournal } from './next-journal.js'
@@ -38,6 +38,9 @@ export interface AppendFields {
 }
 
 interface Slot extends MappedJournal, ReplaySlot {}
+
+/** journalAfter lists the directory at most this often, looking past a journal that is gone. */
+const LISTING_INTERVAL_MS = 10
 
 /** The key of a void record: one byte 0xFF, which no UTF-8 key or tag can be. */
 export const VOID_KEY = Buffer.from([0xff])
@@ -79,6 +82,8 @@ export class JournalDir {
   /** What replay read, for a follower to start from: where each scan stopped, and the claims it passed over. */
   #replayedTo = new Map<number, number>()
   #replayedClaims: PendingClaim[] = []
+  /** When journalAfter last listed the directory (performance.now()). */
+  #listedAt = -Infinity
   #closed = false
 
   private constructor(dir: string, options: JournalDirOptions) {
@@ -94,7 +99,7 @@ export class JournalDir {
     this.#replay = new JournalReplay({
       dir, recovery: this.#recovery, onCorruption: this.#onCorruption, claimAlive: this.#claimAlive, sidecars: this.#sidecars,
       isActive: (journal) => journal === this.#active,
-      retire: (journal) => this.#retire(journal),
+      retire: (journal) => this.#retire(journal, true),
       scanned: (journal, result, damaged) => {
         for (let i = 0; i < result.claims.length; i += 3) {
           this.#replayedClaims.push({ journalId: journal.id, offset: result.claims[i], end: result.claims[i + 1], pid: result.claims[i + 2] })
@@ -166,7 +171,7 @@ export class JournalDir {
       // viewed from a mapping (viewAt) would be detached under this append.
       if (typeof key !== 'string' && this.#mapsAny(key)) key = key.slice()
       if (this.#mapsAny(bytes)) bytes = bytes.slice()
-      this.#retire(journal)
+      this.#retire(journal, offset === SEALED_HERE)
     }
   }
 
@@ -190,7 +195,7 @@ export class JournalDir {
         if (offset >= this.#prepareFrom) this.#prepareNext()
         return { journalId: journal.id, offset, length }
       }
-      this.#retire(journal)
+      this.#retire(journal, offset === SEALED_HERE)
     }
   }
 
@@ -401,14 +406,21 @@ export class JournalDir {
           return this.#follow(journal)
         }
       }
-      // Removed, passed over or not made yet: go on only if a later journal exists.
-      listed ??= journalIdsIn(this.dir)
+      // Removed, passed over or not made yet: go on only if a later journal exists. The listing is
+      // rationed: a store that reads an empty directory would otherwise list it at every read.
+      if (listed === undefined) {
+        const now = performance.now()
+        if (now - this.#listedAt < LISTING_INTERVAL_MS) return undefined
+        this.#listedAt = now
+        listed = journalIdsIn(this.dir)
+      }
       if (!listed.some((later) => later > next) && next >= this.#newestId) return undefined
     }
   }
 
   /** A journal a follower moves into: sealed ones are remapped read-only, an active one becomes this directory's. */
   #follow(journal: Journal): Journal {
+    this.#next.discardThrough(journal.id)
     if (journal.sealed) {
       if (journal === this.#active) this.#activate(undefined)
       journal.remapReadOnly()
@@ -558,11 +570,17 @@ export class JournalDir {
     this.#next.prepare(id, () => id > this.#newestId)
   }
 
-  /** The active journal is full: seal it here and have its sidecars built off this thread. */
-  #retire(journal: Journal): void {
+  /**
+   * The active journal is full: seal it here, and have its sidecars built off
+   * this thread when `buildSidecars` (by the writer that sealed it: other
+   * processes and threads use them, or scan the journal when its writer
+   * died first).
+   */
+  #retire(journal: Journal, buildSidecars: boolean): void {
     if (this.#active === journal) this.#activate(undefined)
     journal.remapReadOnly()
     this.#mapping.enforceBudget()
+    if (!buildSidecars) return
     void this.#sidecars.build({ dir: this.dir, id: journal.id, recovery: this.#recovery, backend: this.#api.name, exclusive: this.#api.name === 'pread' }).then((result) => {
       for (const report of result.reports) this.#onCorruption(report)
       const slot = this.#slots.get(journal.id)

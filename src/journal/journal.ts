@@ -146,9 +146,10 @@ export class Journal {
   }
 
   /**
-   * Appends one record and returns its offset, or -1 when the journal has no
-   * room. The claimer whose range crosses the end writes the end marker and
-   * marks the journal sealed; every writer that gets -1 moves to the next one.
+   * Appends one record and returns its offset, or a negative number when the
+   * journal has no room. The claimer whose range crosses the end writes the
+   * end marker and marks the journal sealed (and gets SEALED_HERE); every
+   * writer moves on to the next journal.
    */
   tryAppend(key: string | Uint8Array, keyLength: number, value: Uint8Array, flags: number, writeTime: number, expiresAt: number): number {
     const start = this.tryClaim(recordLength(keyLength, value.byteLength))
@@ -160,7 +161,9 @@ export class Journal {
    * Claims room for a record of `length` bytes and marks it pending with
    * this process's pid (FORMAT.md §Appending), without writing it: the
    * caller publishes it with `publishClaim` in the same synchronous turn.
-   * Returns the offset, or -1 as tryAppend does. Until it is published the
+   * Returns the offset; or, when the journal has no room, SEALED_HERE if
+   * this claim crossed the end and sealed it (its writer builds the
+   * sidecars), else -1. Until it is published the
    * journal keeps its writable mapping, even if it is sealed meanwhile.
    */
   tryClaim(length: number): number {
@@ -171,12 +174,11 @@ export class Journal {
     if (!(size <= this.capacity - HEADER_BYTES)) throw new RangeError(`a record of ${length} bytes cannot fit in ${this.file}`)
     const start = Number(Atomics.add(this.#tail, 0, claimSize(size)))
     if (start + size > this.capacity) {
-      if (start < this.capacity) {
-        writeEndMarker(view.commitWords!, start)
-        Atomics.store(this.#state!, 0, STATE_SEALED)
-        this.#noteDirty(start, start + 8)
-      }
-      return -1
+      if (start >= this.capacity) return -1
+      writeEndMarker(view.commitWords!, start)
+      Atomics.store(this.#state!, 0, STATE_SEALED)
+      this.#noteDirty(start, start + 8)
+      return SEALED_HERE
     }
     markPending(view, start, length)
     return start
@@ -424,6 +426,9 @@ export class Journal {
     if (to > this.#dirtyTo) this.#dirtyTo = to
   }
 }
+
+/** What tryClaim and tryAppend return when the claim crossed the end and so sealed the journal. */
+export const SEALED_HERE = -2
 
 /** BigInts for the common record sizes, so a claim allocates nothing. */
 const CLAIM_SIZES: bigint[] = []

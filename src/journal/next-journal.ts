@@ -71,6 +71,16 @@ export class NextJournal {
     if (!linked) createJournal(this.#api, this.#dir, id, this.#journalBytes, this.#now())
   }
 
+  /**
+   * Another process made journal `id` (a follower found it): a journal built
+   * here for it, or for an earlier id, will never be linked. Removes it.
+   */
+  discardThrough(id: number): void {
+    if (this.#ready === undefined || this.#ready.id > id) return
+    this.#track(Promise.resolve(this.#ready).then(release))
+    this.#ready = undefined
+  }
+
   /** Disk bytes held by a journal built (or being built) past `newestId`, the newest one open. */
   bytesBeyond(newestId: number): number {
     return this.#askedId > newestId ? this.#journalBytes : 0
@@ -102,6 +112,7 @@ export class NextJournal {
         if (this.#askedId === id) this.#askedId = 0
         return // an opener found it unheld between the build and this lock: the rotation creates it
       }
+      if (this.#ready !== undefined) release(this.#ready)
       this.#ready = { id, file, fd }
       return
     }

@@ -69,6 +69,8 @@ export class DiskTier {
    * (they were applied when appended).
    */
   ownAppends: Set<number> | undefined
+  /** Asked about each append of this process's own: true when the follower stepped over it. */
+  skipOwn: ((at: RecordLocation) => boolean) | undefined
   /** Told of each tombstone this process appends, with its log position (see FollowedRecords). */
   onTombstone: ((key: Uint8Array, position: number) => void) | undefined
   /**
@@ -76,7 +78,14 @@ export class DiskTier {
    * (other than `at` itself) is published and applied here, or its writer
    * is gone. Maintenance records are checked after it (moveSlot).
    */
-  settle: ((at: RecordLocation) => void) | undefined
+  settle: ((at: RecordLocation) => boolean) | undefined
+  /**
+   * Set when a maintenance record was voided because the claims before it
+   * did not settle in time: the drain must stop and leave its journal, or a
+   * key whose move or tombstone was given up could lose its value or get an
+   * older one back.
+   */
+  unsettled = false
   #beforeRemove = new Set<(journalId: number) => void>()
 
   constructor(journals: JournalDir) {
@@ -118,7 +127,7 @@ export class DiskTier {
    */
   write(key: EncodedKey, slot: number, flags: number, bytes: Uint8Array, expiresAt: number, callerBytes: number): number {
     const at = this.journals.append(key.view(), bytes, { flags, expiresAt })
-    this.ownAppends?.add(logPosition(at.journalId, at.offset))
+    if (this.ownAppends !== undefined) this.#noteOwn(at)
     this.usage.wrote(at.journalId, at.length)
     this.usage.appendedBytes += at.length
     this.usage.userBytes += key.length + callerBytes
@@ -132,9 +141,8 @@ export class DiskTier {
   writeMarker(key: Uint8Array, flags: number): RecordLocation {
     const at = this.journals.append(key, new Uint8Array(0), { flags })
     if (this.ownAppends !== undefined) {
-      const position = logPosition(at.journalId, at.offset)
-      this.ownAppends.add(position)
-      if ((flags & FLAG_TOMBSTONE) !== 0) this.onTombstone?.(key, position)
+      this.#noteOwn(at)
+      if ((flags & FLAG_TOMBSTONE) !== 0) this.onTombstone?.(key, logPosition(at.journalId, at.offset))
     }
     this.usage.wrote(at.journalId, at.length)
     this.usage.died(at.journalId, at.length)
@@ -180,7 +188,7 @@ export class DiskTier {
       const key = Uint8Array.from(read.key)
       const value = Uint8Array.from(read.value)
       at = this.#claimSettled(key.byteLength, value.byteLength)
-      slot = slotAt(keydir, hash, journalId, offset)
+      slot = this.unsettled ? -1 : slotAt(keydir, hash, journalId, offset)
       if (slot < 0) {
         // Another process wrote or deleted the key before this claim: the move would bring back an older value.
         this.journals.voidClaim(at)
@@ -209,7 +217,7 @@ export class DiskTier {
     }
     if (!stillWanted()) return { bytes: 0, written: false }
     const at = this.#claimSettled(key.byteLength, 0)
-    if (!stillWanted()) {
+    if (this.unsettled || !stillWanted()) {
       this.journals.voidClaim(at)
       this.#wroteDead(at)
       return { bytes: at.length, written: false }
@@ -228,9 +236,18 @@ export class DiskTier {
    */
   #claimSettled(keyLength: number, valueLength: number): RecordLocation {
     const at = this.journals.claim(keyLength, valueLength)
-    this.ownAppends?.add(logPosition(at.journalId, at.offset))
-    this.settle!(at)
+    if (this.ownAppends !== undefined) this.#noteOwn(at)
+    if (!this.settle!(at)) this.unsettled = true
     return at
+  }
+
+  /**
+   * An append of this process's own, applied here already: the follower
+   * steps over it when it is next in the log (the common case, which saves
+   * reading it back), else skips it when it gets there.
+   */
+  #noteOwn(at: RecordLocation): void {
+    if (this.skipOwn?.(at) !== true) this.ownAppends!.add(logPosition(at.journalId, at.offset))
   }
 
   #wroteDead(at: RecordLocation): void {

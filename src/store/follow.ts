@@ -1,5 +1,5 @@
 import type { CorruptionHandler, CorruptionReport } from '../journal/corruption.js'
-import { HEADER_BYTES } from '../journal/format.js'
+import { alignRecord, HEADER_BYTES, PENDING_BIT } from '../journal/format.js'
 import type { Journal } from '../journal/journal.js'
 import type { JournalDir, PendingClaim } from '../journal/journal-dir.js'
 import { loadCommitWord, type ByteView } from '../journal/record.js'
@@ -25,6 +25,8 @@ const UNMARKED_CLAIM_MS = 10_000
 
 /** settleBefore looks again at once this many times (a claim is published within microseconds), then sleeps 1 ms between looks. */
 const SPINS_BEFORE_SLEEP = 64
+/** How long settleBefore waits for the claims before one: a compaction step blocks its process meanwhile. */
+const SETTLE_LIMIT_MS = 1000
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
 
 interface Pending extends PendingClaim {
@@ -89,6 +91,18 @@ export class Follower {
     if (this.#pending.length === 0 && this.#journal !== undefined && this.#journal.tailLow() === this.#offset) return
     this.#walk()
     this.#settled(this.settledPosition())
+  }
+
+  /**
+   * Steps over a record this process has just appended (and applied) when
+   * it is the next one in the log: a writer's next catch-up then costs one
+   * atomic load instead of reading its own record back. False when other
+   * records come first; the follower then meets it in turn.
+   */
+  stepOver(at: { journalId: number; offset: number; length: number }): boolean {
+    if (at.journalId !== this.#journalId || at.offset !== this.#offset) return false
+    this.#offset += alignRecord(at.length)
+    return true
   }
 
   /** Claims passed over and not yet published; for tests and diagnostics. */
@@ -156,19 +170,24 @@ export class Follower {
   }
 
   /**
-   * Returns once every claim before `at` (its own excepted) is published and
-   * applied here, or its writer is gone: blocking, since a claim is
-   * published within microseconds of being made, and the record claimed at
-   * `at` must be checked and published in this same turn. Bounded by the
-   * liveness checks: a dead claimer's claim is forgotten within a
-   * millisecond, an unmarked one after UNMARKED_CLAIM_MS.
+   * Returns true once every claim before `at` (its own excepted) is
+   * published and applied here, or its writer is gone: blocking, since a
+   * claim is published within microseconds of being made, and the record
+   * claimed at `at` must be checked and published in this same turn. False
+   * after SETTLE_LIMIT_MS without that (a writer stopped mid-claim, or a
+   * terminated worker thread of a live process): the caller then gives up
+   * what it meant to write.
    */
-  settleBefore(at: { journalId: number; offset: number }): void {
+  settleBefore(at: { journalId: number; offset: number }): boolean {
     const position = logPosition(at.journalId, at.offset)
+    const started = performance.now()
     for (let spins = 0; ; spins++) {
       this.catchUp()
-      if (!this.outstandingBelow(position, at.offset, at.journalId)) return
-      if (spins >= SPINS_BEFORE_SLEEP) Atomics.wait(sleeper, 0, 0, 1)
+      if (!this.outstandingBelow(position, at.offset, at.journalId)) return true
+      if (spins >= SPINS_BEFORE_SLEEP) {
+        if (performance.now() - started >= SETTLE_LIMIT_MS) return false
+        Atomics.wait(sleeper, 0, 0, 1)
+      }
     }
   }
 
@@ -207,7 +226,8 @@ export class Follower {
       const view = journal?.followView()
       if (journal === undefined || view === undefined) continue
       const word = loadCommitWord(view, claim.offset)
-      if (word === claim.word) {
+      // Still unmarked, or still pending as when last seen (a word read after the scan may be published already).
+      if (word === claim.word && (word === 0 || (word & PENDING_BIT) !== 0)) {
         if (this.#writerGone(claim, now)) continue
         this.#pending.push(claim)
         continue

@@ -63,6 +63,7 @@ export async function drainJournal(disk: DiskTier, journalId: number, plan: Drai
     if (!unsettled.has(id)) unsettled.set(id, Uint8Array.from(key))
   }
   const pause = pacer(disk, journalId, plan, 'entry')
+  disk.unsettled = false
   const liveAtStart = liveEntriesIn(disk, journalId)
   for (const entry = new HintCursor(hint); entry.next();) {
     if (!(await pause())) return undefined
@@ -84,6 +85,8 @@ export async function drainJournal(disk: DiskTier, journalId: number, plan: Drai
       continue
     }
     const bytes = disk.moveSlot(slot, FLAG_MOVE, plan.keepHitBit)
+    // Claims before the move did not settle in time: leave the journal whole for a later turn.
+    if (disk.unsettled) return undefined
     if (bytes > 0) report.moved++
     else noteUnsettled(entry.key)
     report.written += Math.abs(bytes)
@@ -100,6 +103,7 @@ export async function drainJournal(disk: DiskTier, journalId: number, plan: Drai
     // The key's live record need not pass its CRC here: if it is damaged, it still hides older
     // records until its own journal is drained, which then carries a tombstone for it.
     const carried = disk.writeTombstoneIf(bytes, () => disk.find(key.encodeBytes(bytes), 0, false) < 0)
+    if (disk.unsettled) return undefined
     report.written += carried.bytes
     if (carried.written) report.carried++
   }

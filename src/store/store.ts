@@ -155,6 +155,7 @@ export class Store {
       (position) => followed.settle(position), onCorruption)
     follower.onEnter = () => this.#scheduleMaintenance()
     disk.settle = (at) => follower.settleBefore(at)
+    disk.skipOwn = (at) => follower.stepOver(at)
     this.#follower = follower
   }
 

@@ -17,7 +17,7 @@ import { tempDir } from '../helpers/temp-dir.js'
 describe('a store that cannot open', () => {
   it('warns once (a process warning with the store error code) and says in Cache-Status that the store failed', async () => {
     const dir = tempDir('locked')
-    // The pread backend keeps a directory to itself; mmap stores share it.
+    // The pread backend keeps its directory to itself: the middleware's open is refused whatever its backend.
     const holder = await openStore({ dir, backend: 'pread' })
     after(() => holder.close())
     const warnings: Error[] = []
