@@ -4,7 +4,7 @@
  *
  *   npm run bench -- cluster                (BENCH_QUICK=1 for the quick run)
  *   node dist/bench/cluster.js [--quick] [--keys=N] [--duration=S] [--rounds=R]
- *        [--visibility=N] [--http-duration=S] [-c N] [--skip=reads,visibility,follow,http] [--save]
+ *        [--warmup=S] [--visibility=N] [--http-duration=S] [-c N] [--skip=reads,visibility,follow,http] [--save]
  *
  * Processes are forked with child_process.fork (bench/lib/cluster-child.ts)
  * and driven by messages: 4 on one spillway directory and 4 on one lmdb-js
@@ -18,7 +18,12 @@
  *    (1,000,000; `--quick` 100,000) of 100 B–4 KiB values
  *    (bench/lib/cluster-workload.ts), with 1, 2 and 4 processes; spillway
  *    and lmdb alternate cell by cell, `--rounds` times (median kept), so that
- *    a change in the machine's load falls on both.
+ *    a change in the machine's load falls on both. Every process first runs
+ *    each workload for `--warmup` seconds. Each process maps the data itself
+ *    and, both engines advising random access, takes a page fault on its first
+ *    touch of each 4 KiB page: with 1 M keys (about 1.1 GB per engine) a short
+ *    warm-up leaves the cells paying for those faults, which the CPU ns/op
+ *    column shows; a longer `--warmup` measures closer to a steady state.
  * 2. Visibility: one process sets keys one after another, each awaited,
  *    1 ms apart, and takes the times it called `set` and heard the
  *    acknowledgement; another spins on getSync of each key in turn (lmdb-js:
@@ -62,6 +67,8 @@ const QUICK = args.includes('--quick') || process.env.BENCH_QUICK === '1'
 const KEYS = Math.round(numberArg('keys', undefined, QUICK ? 100_000 : 1_000_000))
 const DURATION_S = numberArg('duration', undefined, QUICK ? 0.5 : 1)
 const ROUNDS = Math.round(numberArg('rounds', undefined, 3))
+/** Seconds every process runs each workload before the first cell: compilation, and its first touch of each mapped page. */
+const WARMUP_S = numberArg('warmup', undefined, Math.max(1, DURATION_S))
 const VISIBILITY_SETS = Math.round(numberArg('visibility', undefined, QUICK ? 300 : 1000))
 const HTTP_DURATION_S = numberArg('http-duration', undefined, QUICK ? 3 : 5)
 const HTTP_WARMUP_S = 2
@@ -145,10 +152,8 @@ const cells = new Map<string, Cell>()
 const cellKey = (workload: string, engine: EngineName, n: number) => `${workload}/${engine}/${n}`
 
 async function throughput(groups: Group[]): Promise<void> {
-  // The first second of a process is compilation and page faults: not measured.
-  const warmS = Math.max(1, DURATION_S)
-  console.log(`warming up: every process runs each workload for ${warmS} s`)
-  for (const w of WORKLOADS) await Promise.all(groups.map((g) => runCell(g, MAX_PROCESSES, w.writeEvery, warmS)))
+  console.log(`warming up: every process runs each workload for ${WARMUP_S} s`)
+  for (const w of WORKLOADS) await Promise.all(groups.map((g) => runCell(g, MAX_PROCESSES, w.writeEvery, WARMUP_S)))
   for (const w of WORKLOADS) {
     for (const n of PROCESSES) {
       const runs = new Map<EngineName, Cell[]>(groups.map((g) => [g.engine, []]))
@@ -367,6 +372,8 @@ const facts: Record<string, string> = {
   spillway: 'defaults (64 MiB heap tier per process, durability \'interval\'), maxDiskBytes large enough that nothing is evicted; sync `getSync`, async `set`',
   lmdb: 'defaults (overlappingSync); sync `getBinary` (a stable copy), async batched `put`; a read transaction renewed by lmdb-js on its timer ' +
     '(the visibility reader renews it before every get)',
+  warmup: `every process ran each workload for ${WARMUP_S} s before the first cell (each process takes a page fault on its first touch of ` +
+    'each 4 KiB page of the data, which both engines map with random-access advice: a short warm-up leaves part of that in the cells)',
   loop: `batches of 1000 operations with a yield to the event loop between them; writes (every 10th operation in the mix) awaited ` +
     `1000 at a time and at the end, inside the timed span; ${ROUNDS} rounds of ${DURATION_S} s per cell, median; ` +
     'spillway and lmdb alternate cell by cell; CPU is process.cpuUsage() of the processes that ran, summed',
@@ -377,7 +384,7 @@ const facts: Record<string, string> = {
 for (const t of targets) facts[`target: ${t.label}`] = targetLine(t).slice(t.label.length + 2)
 if (failures.length > 0) facts.failed = failures.join('; ')
 
-const custom = KEYS !== 1_000_000 || DURATION_S !== 1 || ROUNDS !== 3 || SKIP.size > 0
+const custom = KEYS !== 1_000_000 || DURATION_S !== 1 || ROUNDS !== 3 || WARMUP_S !== 1 || SKIP.size > 0
 const name = QUICK ? 'cluster-quick' : custom ? 'cluster-custom' : 'cluster'
 saveResult(`${name}.md`, [
   '# Several processes on one directory: spillway and lmdb-js', '',
