@@ -22,8 +22,8 @@
  *    each workload for `--warmup` seconds. Each process maps the data itself
  *    and, both engines advising random access, takes a page fault on its first
  *    touch of each 4 KiB page: with 1 M keys (about 1.1 GB per engine) a short
- *    warm-up leaves the cells paying for those faults, which the CPU ns/op
- *    column shows; a longer `--warmup` measures closer to a steady state.
+ *    warm-up may leave the cells paying for some of those faults (the CPU
+ *    ns/op column shows what a read costs); `--warmup` sets it.
  * 2. Visibility: one process sets keys one after another, each awaited,
  *    1 ms apart, and takes the times it called `set` and heard the
  *    acknowledgement; another spins on getSync of each key in turn (lmdb-js:
@@ -373,7 +373,7 @@ const facts: Record<string, string> = {
   lmdb: 'defaults (overlappingSync); sync `getBinary` (a stable copy), async batched `put`; a read transaction renewed by lmdb-js on its timer ' +
     '(the visibility reader renews it before every get)',
   warmup: `every process ran each workload for ${WARMUP_S} s before the first cell (each process takes a page fault on its first touch of ` +
-    'each 4 KiB page of the data, which both engines map with random-access advice: a short warm-up leaves part of that in the cells)',
+    'each 4 KiB page of the data, which both engines map with random-access advice: a short warm-up may leave part of that in the cells)',
   loop: `batches of 1000 operations with a yield to the event loop between them; writes (every 10th operation in the mix) awaited ` +
     `1000 at a time and at the end, inside the timed span; ${ROUNDS} rounds of ${DURATION_S} s per cell, median; ` +
     'spillway and lmdb alternate cell by cell; CPU is process.cpuUsage() of the processes that ran, summed',
