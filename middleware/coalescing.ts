@@ -8,8 +8,14 @@ export interface Flight {
    * out (then its key stops coalescing); or the fetch failed another way.
    */
   release(outcome: 'stored' | 'unstorable' | 'failed'): void
-  /** Set when the URL was invalidated while this fetch ran: what it brings back is not stored. */
+  /** Set when the URL was invalidated, in this process or another, while this fetch ran: what it brings back is not stored. */
   invalidated: boolean
+  /**
+   * Whether the fetch holds its key's lease among the processes on the
+   * store. Another process may have stored the response and released the
+   * lease between this request's lookup and the taking: look again first.
+   */
+  readonly leased: boolean
 }
 
 /** What a request does about a miss: wait for a fetch already under way, or fetch (leading those who come after, with a flight). */
@@ -19,7 +25,7 @@ export interface CoalescerOptions {
   /** Keys whose last response could not be stored, remembered. @default 4096 */
   maxPassKeys?: number
   /** The leases shared with the other processes on the store (Store.leases), once it is open. @default none: this process only */
-  leases?: () => Pick<LeaseTable, 'take' | 'heldByOther' | 'release'> | undefined
+  leases?: () => Pick<LeaseTable, 'take' | 'heldByOther' | 'release' | 'invalidations' | 'noteInvalidation'> | undefined
   /** How long a fetch holds its key's lease, at most: the others stop waiting by then anyway. @default 5000 */
   leaseMs?: number
 }
@@ -51,6 +57,8 @@ const MAX_WATCH_MS = 16
  * up again: the response is there if it was stored. A lease whose holder
  * died, or held past `leaseMs`, lets its waiters go at once. No lease to be
  * had (a slot held for another key) means coalescing in this process only.
+ * An invalidation counts in the lease table too, so a fetch under way in
+ * any process learns that what it brings back must not be stored.
  */
 export class Coalescer {
   readonly #inflight = new Map<string, InFlight>()
@@ -97,8 +105,9 @@ export class Coalescer {
     this.#passing.delete(key)
   }
 
-  /** Marks the fetches in flight of the URL `base` (any suffix, see flightKey) as overtaken by an invalidation. */
+  /** Marks the fetches in flight of the URL `base` (any suffix, see flightKey), here and in the other processes, as overtaken by an invalidation. */
   invalidate(base: string): void {
+    this.#leases()?.noteInvalidation(base)
     for (const [key, inflight] of this.#inflight) {
       if (inflight.flight !== undefined && (key === base || key.startsWith(`${base}\u0001`))) inflight.flight.invalidated = true
     }
@@ -111,8 +120,18 @@ export class Coalescer {
     if (claim === 'held') return 'elsewhere'
     let resolve!: () => void
     const done = new Promise<void>((r) => { resolve = r })
+    // Invalidations are counted by URL (see invalidate), whatever the suffix of the flight's key.
+    const url = key.split('\u0001', 1)[0]
+    const seen = leases?.invalidations(url)
+    let invalidatedHere = false
     const flight: Flight = {
-      invalidated: false,
+      get invalidated() {
+        return invalidatedHere || (seen !== undefined && leases!.invalidations(url) !== seen)
+      },
+      set invalidated(value) {
+        invalidatedHere = value
+      },
+      leased: claim === 'taken',
       release: (outcome) => {
         if (this.#inflight.get(key)?.flight !== flight) return
         this.#inflight.delete(key)

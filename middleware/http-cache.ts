@@ -216,20 +216,28 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
     opts.admissionPolicy.sawMiss(key.base)
     // Only a GET's response is stored, so only a GET leads the requests that come after it.
     const leads = () => method === 'GET' && !invalidation.isPending(key.base)
-    const fetch = (flight: Flight | undefined) => forwardToOrigin(s, req, res, next, key, refresh, found, stale, revalidationHeaders, flight)
+    // Matched again, as any hit, after another request's fetch: true when served.
+    const servedFresh = () => {
+      const again = refresh ? 'uri-miss' : lookup(s, key, req)
+      if (typeof again === 'string') return false
+      const verdict = evaluate(again, policyRequest(req, key.base))
+      if (verdict.use !== 'fresh') return false
+      stats.coalesced++
+      stats.hits++
+      serve(req, res, again, verdict.headers, { hit: true, collapsed: true })
+      return true
+    }
+    const fetch = (flight: Flight | undefined) => {
+      if (flight?.leased === true && servedFresh()) return flight.release('stored')
+      forwardToOrigin(s, req, res, next, key, refresh, found, stale, revalidationHeaders, flight)
+    }
     const toOrigin = () => fetch(leads() ? coalescer.lead(flightKey(key)) : undefined)
     if (refresh) return toOrigin()
     const turn = coalescer.join(flightKey(key), opts.lockTimeoutMs, leads())
     if (turn.wait === undefined) return fetch(turn.flight)
-    // Another request, here or in another process, is fetching this URL: wait for it (up to lockTimeoutMs), then match again, as any hit.
+    // Another request, here or in another process, is fetching this URL: wait for it (up to lockTimeoutMs), then match again.
     return turn.wait.then(() => {
-      const again = lookup(s, key, req)
-      if (typeof again === 'string') return toOrigin()
-      const verdict = evaluate(again, policyRequest(req, key.base))
-      if (verdict.use !== 'fresh') return toOrigin()
-      stats.coalesced++
-      stats.hits++
-      serve(req, res, again, verdict.headers, { hit: true, collapsed: true })
+      if (!servedFresh()) toOrigin()
     })
   }
 

@@ -5,12 +5,13 @@ import type { MappingApi } from '../native.js'
 import { openSharedFile, SHARED_HEADER_BYTES, type SharedFile, type SharedFileKind } from './shared-file.js'
 
 /** FORMAT.md §Lease table. */
-export const LEASES_FILE: SharedFileKind = { name: 'LEASES', magic: 'SPWL', version: 1, entries: 4096, entryBytes: 32 }
+export const LEASES_FILE: SharedFileKind = { name: 'LEASES', magic: 'SPWL', version: 1, entries: 4096, entryBytes: 40 }
 /** The words of a slot, as u64 indexes from its start (FORMAT.md §Lease table). */
 const OWNER = 0
 const HASH = 1
 const DEADLINE = 2
 const CLAIMS = 3
+const INVALIDATIONS = 4
 const WORDS_PER_SLOT = LEASES_FILE.entryBytes / 8
 /** Set in the owner word while its holder fills in the rest of the slot. */
 const PENDING = 1n << 63n
@@ -119,6 +120,21 @@ export class LeaseTable {
     const { base, hash } = locate(name)
     // Only this table sets its own owner word, so the hash cannot change between the check and the exchange.
     return Atomics.load(this.#words, base + HASH) === hash && Atomics.compareExchange(this.#words, base + OWNER, this.#me, 0n) === this.#me
+  }
+
+  /**
+   * How many invalidations the slot of `name` has counted. Work that began
+   * before one (an origin fetch of a URL that another process then
+   * invalidated) must not publish what it brings back; names that share the
+   * slot share the count, which costs a discarded result, never a kept one.
+   */
+  invalidations(name: string): number {
+    return this.#closed ? 0 : Number(Atomics.load(this.#words, locate(name).base + INVALIDATIONS))
+  }
+
+  /** Counts an invalidation of `name`, for every process to see; see invalidations(). */
+  noteInvalidation(name: string): void {
+    if (!this.#closed) Atomics.add(this.#words, locate(name).base + INVALIDATIONS, 1n)
   }
 
   /** How many times the slot of `name` has been claimed, by anyone: for tests and diagnostics. */

@@ -11,10 +11,14 @@ const dir = process.argv[2]!
 const leases = LeaseTable.open(mappingFor('mmap'), dir)
 const marks = ReadMarks.open(mappingFor('mmap'), dir)
 
-type Command = { take?: string; ms?: number; release?: string; mark?: [number, number]; exit?: true }
+type Command = { take?: string; ms?: number; release?: string; invalidate?: string; mark?: [number, number]; exit?: true }
 process.on('message', (command: Command) => {
   if (command.take !== undefined) process.send!({ claim: leases.take(command.take, command.ms ?? 60_000) })
   if (command.release !== undefined) process.send!({ released: leases.release(command.release) })
+  if (command.invalidate !== undefined) {
+    leases.noteInvalidation(command.invalidate)
+    process.send!({ invalidated: leases.invalidations(command.invalidate) })
+  }
   if (command.mark !== undefined) {
     marks.mark(...command.mark)
     process.send!({ marked: true })

@@ -5,7 +5,7 @@
  */
 import { openStore } from '../../src/index.js'
 
-const store = await openStore({ dir: process.argv[2]!, journalBytes: Number(process.argv[3]), maxHeapBytes: 0, compression: false })
+const store = await openStore({ dir: process.argv[2]!, backend: 'mmap', journalBytes: Number(process.argv[3]), maxHeapBytes: 0, compression: false })
 process.on('message', (message: { read?: string[]; close?: true }) => {
   if (message.read !== undefined) {
     let found = 0

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import { availableBackends } from '../../src/native.js'
+import { backend } from '../../src/native.js'
 import { startWorkers, type ClusterWorkers } from '../helpers/cluster-workers.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { tempDir } from '../helpers/temp-dir.js'
@@ -31,7 +31,7 @@ function first<A extends string, B extends string>(a: [A, Promise<unknown>], b: 
   return Promise.race([a[1].then(() => a[0]), b[1].then(() => b[0])])
 }
 
-describe('coalescing across cluster workers on one directory', { skip: !availableBackends().includes('mmap') && 'needs the native addon' }, () => {
+describe('coalescing across cluster workers on one directory', { skip: backend() !== 'mmap' && 'the pread backend cannot share a directory' }, () => {
   // One cluster for every test (each on URLs of its own): starting 4 workers costs more than any test.
   let started: ReturnType<typeof cluster> | undefined
   after(async () => { await (await started)?.c.close() })

@@ -10,7 +10,9 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { describe, it } from 'node:test'
 import request from 'supertest'
-import { availableBackends } from '../../src/native.js'
+import { openStore } from '../../src/index.js'
+import { backend } from '../../src/native.js'
+import { PREFIX } from '../../middleware/entry-match.js'
 import { startApp } from '../helpers/http-apps.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import type { HttpCacheMiddleware } from '../../middleware/http-cache.js'
@@ -37,7 +39,7 @@ function firstWaiting(cache: HttpCacheMiddleware): Promise<'waiting'> {
   return once(cache.events, 'waiting').then(() => 'waiting' as const)
 }
 
-describe('cross-process coalescing through the lease table', { skip: !availableBackends().includes('mmap') && 'needs the native addon' }, () => {
+describe('cross-process coalescing through the lease table', { skip: backend() !== 'mmap' && 'the pread backend cannot share a directory' }, () => {
   it('a miss waits while another process holds its URL\'s lease, and goes to the origin once that holder is SIGKILLed', async () => {
     const dir = tempDir('leases-http')
     const app = await startApp({ '/slow': (_req, res, n) => { res.setHeader('cache-control', 'max-age=60'); res.end(`n=${n}`) } }, { dir })
@@ -72,6 +74,51 @@ describe('cross-process coalescing through the lease table', { skip: !availableB
     const after = await request(app.url).get('/a')
     assert.match(after.headers['cache-status'], /hit/)
     assert.deepEqual(await holder.take(name), { claim: 'taken' }, 'this process released the lease of its own fetch')
+    await killed(holder.child)
+  })
+
+  it('a lease freed by another process between the lookup and the taking: the response it stored is served, with no origin call', async () => {
+    const dir = tempDir('leases-http')
+    const store = await openStore({ dir })
+    const app = await startApp({ '/x': (_req, res, n) => { res.setHeader('cache-control', 'max-age=60'); res.end(`n=${n}`) } }, { store })
+    const key = `${PREFIX}${new URL(app.url).host}/x`
+    assert.equal((await request(app.url).get('/x')).text, 'n=1')
+    const stored = store.getSync(key)!
+    await store.delete(key)
+    // Another process finishes its fetch just after this one's lookup missed: it stores, then releases the lease.
+    const take = store.leases.take.bind(store.leases)
+    store.leases.take = (name, ms) => {
+      if (name === key.slice(PREFIX.length)) void store.set(key, stored, { ttl: 60_000 })
+      return take(name, ms)
+    }
+    const r = await request(app.url).get('/x')
+    assert.equal(r.text, 'n=1')
+    assert.match(r.headers['cache-status'], /hit; collapsed/)
+    assert.equal(app.originCalls('/x'), 1)
+    await app.close()
+    await store.close()
+  })
+
+  it('an invalidation in another process while a fetch is under way: its response is not stored', async () => {
+    const dir = tempDir('leases-http')
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => { release = resolve })
+    let called!: () => void
+    const reached = new Promise<void>((resolve) => { called = resolve })
+    const app = await startApp({ '/inv': (_req, res, n) => {
+      called()
+      void gate.then(() => { res.setHeader('cache-control', 'max-age=60'); res.end(`n=${n}`) })
+    } }, { dir })
+    const holder = await leaseHolder(dir)
+    const first = request(app.url).get('/inv').then((r) => r)
+    await reached
+    holder.child.send({ invalidate: `${new URL(app.url).host}/inv` })
+    await once(holder.child, 'message')
+    const outcome = Promise.race([once(app.cache.events, 'not-stored').then(([, reason]) => reason as string),
+      once(app.cache.events, 'stored').then(() => 'stored')])
+    release()
+    assert.equal((await first).text, 'n=1')
+    assert.equal(await outcome, 'invalidated meanwhile')
     await killed(holder.child)
   })
 
