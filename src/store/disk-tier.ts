@@ -111,6 +111,8 @@ export class DiskTier {
       }
       if (!key.matches(record.key)) continue
       if (record.expiresAt !== 0 && record.expiresAt <= now) {
+        // Like a delete: a record claimed before this one and published late must not bring the key back.
+        this.onTombstone?.(key.view(), logPosition(keydir.journalId(slot), keydir.offset(slot)))
         this.dropSlot(slot)
         return -1
       }

@@ -28,6 +28,8 @@ export class FollowedRecords {
   #tags: TagIndex
   #now: () => number
   #retired: (journalId: number) => void
+  /** The follower's: the log position below which every record has been applied. */
+  settledPosition: () => number = () => 0
   /** Key bytes (latin1) → log position of the newest tombstone of the key not yet settled. */
   #floors = new Map<string, number>()
 
@@ -41,6 +43,8 @@ export class FollowedRecords {
 
   /** A tombstone this process appended, or applied: no older record of the key may bring it back. */
   noteTombstone(key: Uint8Array, position: number): void {
+    // Every record before it is applied already: nothing can arrive late to be held off.
+    if (position < this.settledPosition()) return
     const id = keyId(key)
     const floor = this.#floors.get(id)
     if (floor === undefined || floor < position) this.#floors.set(id, position)

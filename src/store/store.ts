@@ -154,6 +154,7 @@ export class Store {
     const follower = new Follower(disk.journals, (journalId, offset, view) => followed.apply(journalId, offset, view),
       (position) => followed.settle(position), onCorruption)
     follower.onEnter = () => this.#scheduleMaintenance()
+    followed.settledPosition = () => follower.settledPosition()
     disk.settle = (at) => follower.settleBefore(at)
     disk.skipOwn = (at) => follower.stepOver(at)
     this.#follower = follower
