@@ -15,6 +15,7 @@
  * same rounds: the way to show that a change made a hit no dearer. Each
  * figure is the median over the rounds of process.cpuUsage() per hit.
  */
+import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import { createRequire } from 'node:module'
@@ -143,6 +144,15 @@ async function measure(config: Configuration): Promise<void> {
   config.cpuPerHit.push((used.user + used.system) / HITS)
 }
 
+/** The commit a checkout is at, so a saved table names its baseline by what it is, not by where it lay. */
+function commitOf(dir: string): string {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
+  } catch {
+    return 'unknown (not a git checkout)'
+  }
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[sorted.length >> 1]
@@ -178,7 +188,7 @@ try {
     }
   })
   const facts: Record<string, string> = { 'hits a round': String(HITS), rounds: String(ROUNDS) }
-  if (BASELINE !== undefined) facts.baseline = `${path.basename(path.resolve(BASELINE))} (another spillway checkout)`
+  if (BASELINE !== undefined) facts.baseline = `the middleware of commit ${commitOf(BASELINE)}`
   report('http-hit-path', 'HTTP hit path in process: CPU a hit, no socket', rows, facts, {
     rateHeader: 'hits per CPU s',
     columns: [{ key: 'us', header: 'CPU µs/hit', digits: 2 }],
