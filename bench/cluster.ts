@@ -50,19 +50,9 @@ import { measureClusterHits, type ClusterHttpResult } from './lib/cluster-http.j
 import { BODY_BYTES } from './lib/http-common.js'
 import { versionOf } from './lib/http-child.js'
 import { MAX_VALUE_BYTES, MIN_VALUE_BYTES, ZIPF_EXPONENT, meanValueBytes } from './lib/cluster-workload.js'
+import { numberArg } from './lib/args.js'
 
 const args = process.argv.slice(2)
-function numberArg(long: string, short: string | undefined, fallback: number): number {
-  const i = args.findIndex((a) => a === short || a === `--${long}`)
-  const raw = i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`--${long}=`))?.slice(long.length + 3)
-  if (raw === undefined) return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n <= 0) {
-    console.error(`--${long} must be a positive number`)
-    process.exit(2)
-  }
-  return n
-}
 const QUICK = args.includes('--quick') || process.env.BENCH_QUICK === '1'
 const KEYS = Math.round(numberArg('keys', undefined, QUICK ? 100_000 : 1_000_000))
 const DURATION_S = numberArg('duration', undefined, QUICK ? 0.5 : 1)

@@ -27,19 +27,9 @@ import path from 'node:path'
 import { report, type Row } from './lib/harness.js'
 import { BODY_BYTES, CONFIGS, DIR_ENV, ORIGIN_DELAY_MS, ROUTE, buildBody, type Config, type Counters } from './lib/http-common.js'
 import { ServerFailure, ServerProcess, load, versionOf, type LoadResult } from './lib/http-child.js'
+import { numberArg } from './lib/args.js'
 
 const args = process.argv.slice(2)
-function numberArg(long: string, short: string | undefined, fallback: number): number {
-  const i = args.findIndex((a) => a === short || a === `--${long}`)
-  const raw = i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`--${long}=`))?.slice(long.length + 3)
-  if (raw === undefined) return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n <= 0) {
-    console.error(`--${long} must be a positive number`)
-    process.exit(2)
-  }
-  return n
-}
 const QUICK = args.includes('--quick') || process.env.BENCH_QUICK === '1'
 const CONNECTIONS = Math.round(numberArg('connections', '-c', 50))
 const DURATION_S = numberArg('duration', '-d', QUICK ? 3 : 10)

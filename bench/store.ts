@@ -36,6 +36,7 @@ import { fileURLToPath } from 'node:url'
 import { loadEngines, medianReads, reads, withStore, writes, type Engine, type Measured, type Workload } from './lib/engines.js'
 import { report, saveResult, type Row } from './lib/harness.js'
 import { groupedBarChart } from './lib/svg-chart.js'
+import { xorshift } from './lib/seeded-random.js'
 
 const args = process.argv.slice(2)
 const QUICK = args.includes('--quick') || process.env.BENCH_QUICK === '1'
@@ -69,16 +70,6 @@ interface Data {
   overValues: Buffer[]
   readKeys: string[]
   missingKeys: string[]
-}
-
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1
-  return () => {
-    s ^= s << 13; s >>>= 0
-    s ^= s >>> 17
-    s ^= s << 5; s >>>= 0
-    return s / 2 ** 32
-  }
 }
 
 function makeData(w: Workload): Data {

@@ -12,6 +12,7 @@
  *   scrambled by a seeded permutation so that hot keys lie all over the
  *   journals, not in the first one.
  */
+import { xorshift } from './seeded-random.js'
 
 export const KEY_BYTES = 16
 export const MIN_VALUE_BYTES = 100
@@ -23,16 +24,6 @@ export function keyOf(i: number): string {
   return String(i).padStart(KEY_BYTES, '0')
 }
 
-/** A small seeded generator (xorshift32), in [0, 1). */
-export function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1
-  return () => {
-    s ^= s << 13; s >>>= 0
-    s ^= s >>> 17
-    s ^= s << 5; s >>>= 0
-    return s / 2 ** 32
-  }
-}
 
 /** A 32-bit integer hash (murmur3's finalizer): value sizes and slab offsets per key. */
 function mix32(x: number): number {
