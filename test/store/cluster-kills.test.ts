@@ -17,7 +17,7 @@ import { tempDir } from '../helpers/temp-dir.js'
  * maintenance lease) while the others keep writing. Every acknowledged
  * write survives, no torn record is ever visible, and the survivors keep
  * acknowledging writes after every kill. Replay with KILLS_SEED; with
- * KILLS_KEEP=<path>, a failing run's directory is copied there to inspect.
+ * KILLS_KEEP=<path>, the directory the kills left is copied there to inspect.
  */
 const WRITER = new URL('./fixtures/cluster-writer.js', import.meta.url).pathname
 const WRITERS = 4
@@ -96,12 +96,13 @@ describe('SIGKILLs of processes sharing a directory (issue 11)', { skip: !availa
         acked.set(w.name, w.acked)
       }
     }
+    // As the kills left it, before the checking open appends anything.
+    const keep = process.env['KILLS_KEEP']
+    if (keep !== undefined) fs.cpSync(dir, keep, { recursive: true })
     const reports: CorruptionReport[] = []
     const store = await openStore({ dir, journalBytes: 64 * 1024, onCorruption: (r) => reports.push(r) })
     try {
       t.diagnostic(`reports at the last open: ${JSON.stringify(reports.map((r) => [r.reason, r.file.split('/').at(-1), r.offset]))}`)
-      const keep = process.env['KILLS_KEEP']
-      if (keep !== undefined) fs.cpSync(dir, keep, { recursive: true })
       let checked = 0
       for (const [name, last] of acked) {
         for (let seq = Math.max(0, last - WRITER_KEYS + 1); seq <= last; seq++) {
