@@ -100,12 +100,13 @@ export class JournalDir {
       dir, recovery: this.#recovery, onCorruption: this.#onCorruption, claimAlive: this.#claimAlive, sidecars: this.#sidecars,
       isActive: (journal) => journal === this.#active,
       retire: (journal) => this.#retire(journal, true),
-      scanned: (journal, result, damaged) => {
+      scanned: (journal, result, damaged, tailBefore) => {
         for (let i = 0; i < result.claims.length; i += 3) {
           this.#replayedClaims.push({ journalId: journal.id, offset: result.claims[i], end: result.claims[i + 1], pid: result.claims[i + 2] })
         }
-        // A scan that stopped at damage replays nothing after it, and neither may a follower.
-        this.#replayedTo.set(journal.id, damaged || result.stoppedAt < Math.min(journal.tail, journal.limit) ? journal.limit : result.stoppedAt)
+        // A scan that stopped at damage replays nothing after it, and neither may a follower. Not the
+        // tail now: records appended since the scan are the follower's to apply, not damage to skip.
+        this.#replayedTo.set(journal.id, damaged || result.stoppedAt < Math.min(tailBefore, journal.limit) ? journal.limit : result.stoppedAt)
       },
     })
     this.#mapping = new MappingPolicy(checked.maxMappedBytes, checked.coldAfterMs, this.#api.name === 'mmap', () => this.#slots.values(), () => this.#active)

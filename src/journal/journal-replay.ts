@@ -13,6 +13,12 @@ export interface ReplaySlot {
   bloom: BloomFilter | undefined
 }
 
+/**
+ * A test seam, not API: when set, called after each scan replay makes of a
+ * journal, so a test can have another process append at that exact moment.
+ */
+export const replayScanHook: { afterScan?: (journalId: number) => void } = {}
+
 /** What replay needs of the JournalDir it serves. */
 export interface ReplayContext {
   dir: string
@@ -24,8 +30,13 @@ export interface ReplayContext {
   isActive(journal: Journal): boolean
   /** Seals the journal here and has its sidecars built off this thread. */
   retire(journal: Journal): void
-  /** Told of each scan replay used: where it stopped, and the claims it passed over still unpublished. */
-  scanned(journal: Journal, result: ScanResult, damaged: boolean): void
+  /**
+   * Told of each scan replay used: where it stopped, and the claims it
+   * passed over still unpublished. `tailBefore` is the tail word read before
+   * the scan: one that stopped short of it stopped at damage, while the tail
+   * read after it may have grown with other writers' appends.
+   */
+  scanned(journal: Journal, result: ScanResult, damaged: boolean, tailBefore: number): void
 }
 
 /**
@@ -37,7 +48,7 @@ export interface ReplayContext {
 export class JournalReplay {
   #ctx: ReplayContext
   /** The scan of the active journal made at open, until replay uses it; `reported` so a rescan does not report twice. */
-  #openScan: { journal: Journal; tail: number; damaged: boolean; view: ByteView; result: ScanResult; reported: Set<string> } | undefined
+  #openScan: { journal: Journal; tail: number; tailBefore: number; damaged: boolean; view: ByteView; result: ScanResult; reported: Set<string> } | undefined
 
   constructor(ctx: ReplayContext) {
     this.#ctx = ctx
@@ -56,13 +67,15 @@ export class JournalReplay {
     const ctx = this.#ctx
     let damaged = false
     const reported = new Set<string>()
+    const tailBefore = journal.tail
     const scan = journal.scan(ctx.recovery, (report) => {
       if (report.reason !== 'hole') damaged = true
       reported.add(reportKey(report))
       ctx.onCorruption(report)
     }, { claimAlive: ctx.claimAlive })
+    replayScanHook.afterScan?.(journal.id)
     if (damaged) journal.sealForEveryone()
-    this.#openScan = { journal, tail: journal.tail, damaged, reported, ...scan }
+    this.#openScan = { journal, tail: journal.tail, tailBefore, damaged, reported, ...scan }
     return damaged
   }
 
@@ -76,7 +89,7 @@ export class JournalReplay {
       this.#openScan = undefined
       if (opened.tail === journal.tail) {
         visitScanned(journal.id, opened.view, opened.result.offsets, visit)
-        ctx.scanned(journal, opened.result, opened.damaged)
+        ctx.scanned(journal, opened.result, opened.damaged, opened.tailBefore)
         if (opened.damaged) ctx.retire(journal)
         return
       }
@@ -93,9 +106,11 @@ export class JournalReplay {
         return
       }
     }
+    const tailBefore = journal.tail
     const { view, result } = journal.scan(ctx.recovery, onCorruption, { claimAlive: ctx.claimAlive })
+    replayScanHook.afterScan?.(journal.id)
     visitScanned(journal.id, view, result.offsets, visit)
-    ctx.scanned(journal, result, opened?.journal === journal && opened.damaged)
+    ctx.scanned(journal, result, opened?.journal === journal && opened.damaged, tailBefore)
     if (sealed && hintable(result)) slot.bloom = this.#writeSidecarsQuietly(journal, view, result.offsets).bloom
     if (opened?.journal === journal && opened.damaged) ctx.retire(journal)
   }

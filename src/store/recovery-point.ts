@@ -8,6 +8,13 @@ import { EncodedKey, type DiskTier } from './disk-tier.js'
 import type { TagIndex } from './tag-index.js'
 
 /**
+ * A test seam, not API: when set, called before the tombstone of each key a
+ * recovery forgets is appended, so a test can have another process write
+ * that key at that exact moment instead of hoping for it.
+ */
+export const recoveryStepHook: { beforeTombstone?: (key: Uint8Array) => void } = {}
+
+/**
  * Point-in-time recovery across journals. A journal replays only up to its
  * first damage ('point-in-time') or torn tail; the journals after it replay
  * whole. Left so, a key could come back with the
@@ -86,8 +93,20 @@ export class RecoveryPoint {
       tags.deleteHeapOnly(Buffer.from(bytes).toString('utf8'))
     }
     try {
-      for (const bytes of keys.values()) disk.writeMarker(bytes, FLAG_TOMBSTONE)
-      if (!covered) disk.writeMarker(recoveredAt(this.#journalId, this.#offset), FLAG_TOMBSTONE)
+      // In a shared directory another process may write a forgotten key at any time: a tombstone that
+      // lands after its newer write would delete it at the next replay. So each tombstone is claimed,
+      // every claim before it settled and applied here, and it is written only if the key still has no
+      // live entry (its slots were all dropped above: one now is a write this rebuild did not see).
+      disk.unsettled = false
+      let left = 0
+      for (const bytes of keys.values()) {
+        recoveryStepHook.beforeTombstone?.(bytes)
+        const { written } = disk.writeTombstoneIf(bytes, () => disk.find(k.encodeBytes(bytes), 0, false) < 0)
+        if (!written && disk.unsettled) left++
+        disk.unsettled = false
+      }
+      // Without every tombstone, no mark: the next open then finds the same point and forgets again.
+      if (!covered && left === 0) disk.writeMarker(recoveredAt(this.#journalId, this.#offset), FLAG_TOMBSTONE)
     } catch (err) {
       // On a full disk the keys stay forgotten in this process only; the next open recovers the same way again.
       if (!(err instanceof SpillwayError && err.code === 'ERR_DISK_FULL')) throw err

@@ -116,10 +116,17 @@ export class Store {
       const retired = disk.rebuild(store.#tags, resolved.now())
       const shared = journals.backend === 'mmap'
       if (shared) disk.ownAppends = new Set()
+      // Following first: a recovery's tombstones are then claimed and checked like moves (recovery-point.ts).
+      const followed = shared ? store.#follow(onCorruption) : undefined
       recoveryPoint?.forgetAfter(disk, store.#tags)
       // Reports after the open (a read, a sidecar build) do not move the recovery point.
       recoveryPoint = undefined
-      if (shared) store.#follow(onCorruption, retired)
+      if (followed !== undefined) {
+        for (const journalId of retired) {
+          followed.dropJournal(journalId)
+          void disk.journals.removeJournal(journalId)
+        }
+      }
       return store
     } catch (err) {
       journals?.close()
@@ -136,9 +143,9 @@ export class Store {
   /**
    * Starts following what other processes append (follow.ts). Journals
    * whose removal replay met announced, but whose files a crash left, are
-   * removed now.
+   * for the caller to drop from the returned records and remove.
    */
-  #follow(onCorruption: (report: CorruptionReport) => void, retired: number[]): void {
+  #follow(onCorruption: (report: CorruptionReport) => void): FollowedRecords {
     const disk = this.#disk
     const followed = new FollowedRecords(disk, this.#heap, this.#tags, this.options.now, (journalId) => {
       this.#follower?.forgetJournal(journalId)
@@ -146,10 +153,6 @@ export class Store {
       followed.dropJournal(journalId)
       disk.journals.forgetJournal(journalId)
     })
-    for (const journalId of retired) {
-      followed.dropJournal(journalId)
-      void disk.journals.removeJournal(journalId)
-    }
     disk.onTombstone = (key, position) => followed.noteTombstone(key, position)
     const follower = new Follower(disk.journals, (journalId, offset, view) => followed.apply(journalId, offset, view),
       (position) => followed.settle(position), onCorruption)
@@ -158,6 +161,7 @@ export class Store {
     disk.settle = (at) => follower.settleBefore(at)
     disk.skipOwn = (at) => follower.stepOver(at)
     this.#follower = follower
+    return followed
   }
 
   /** The value stored under `key`, or undefined. Rejects only for a bad key. */

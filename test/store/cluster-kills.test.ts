@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import fs from 'node:fs'
 import readline from 'node:readline'
 import { describe, it } from 'node:test'
 import { openStore } from '../../src/index.js'
@@ -15,7 +16,8 @@ import { tempDir } from '../helpers/temp-dir.js'
  * are SIGKILLed at random moments (mid-append, mid-compaction, holding the
  * maintenance lease) while the others keep writing. Every acknowledged
  * write survives, no torn record is ever visible, and the survivors keep
- * acknowledging writes after every kill. Replay with KILLS_SEED.
+ * acknowledging writes after every kill. Replay with KILLS_SEED; with
+ * KILLS_KEEP=<path>, the directory the kills left is copied there to inspect.
  */
 const WRITER = new URL('./fixtures/cluster-writer.js', import.meta.url).pathname
 const WRITERS = 4
@@ -94,9 +96,13 @@ describe('SIGKILLs of processes sharing a directory (issue 11)', { skip: !availa
         acked.set(w.name, w.acked)
       }
     }
+    // As the kills left it, before the checking open appends anything.
+    const keep = process.env['KILLS_KEEP']
+    if (keep !== undefined) fs.cpSync(dir, keep, { recursive: true })
     const reports: CorruptionReport[] = []
     const store = await openStore({ dir, journalBytes: 64 * 1024, onCorruption: (r) => reports.push(r) })
     try {
+      t.diagnostic(`reports at the last open: ${JSON.stringify(reports.map((r) => [r.reason, r.file.split('/').at(-1), r.offset]))}`)
       let checked = 0
       for (const [name, last] of acked) {
         for (let seq = Math.max(0, last - WRITER_KEYS + 1); seq <= last; seq++) {
