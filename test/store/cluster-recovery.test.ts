@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict'
-import { execFileSync, spawn } from 'node:child_process'
-import { once } from 'node:events'
 import fs from 'node:fs'
 import path from 'node:path'
-import readline from 'node:readline'
 import { describe, it } from 'node:test'
 import { JournalDir, openStore } from '../../src/index.js'
 import { availableBackends } from '../../src/native.js'
 import { recoveryStepHook } from '../../src/store/recovery-point.js'
-import { readLineSync } from './fixtures/fifo-writer.js'
+import { startLockstepWriter } from '../helpers/lockstep-writer.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
-const WRITER = new URL('./fixtures/fifo-writer.js', import.meta.url).pathname
 
 /**
  * Issue 11 with point-in-time recovery (src/store/recovery-point.ts): a
@@ -33,19 +29,8 @@ describe('recovery at open in a directory other processes write (issue 11)', { s
     journals.close()
     const file = fs.readdirSync(dir).filter((name) => name.endsWith('.journal')).sort().at(-1)!
 
-    const requests = path.join(dir, 'requests.fifo')
-    const acks = path.join(dir, 'acks.fifo')
-    execFileSync('mkfifo', [requests, acks])
-    const writer = spawn(process.execPath, [WRITER, dir, requests, acks], { stdio: ['ignore', 'pipe', 'inherit'] })
-    const exited = once(writer, 'exit')
-    const [line] = await once(readline.createInterface({ input: writer.stdout }), 'line') as [string]
-    assert.equal(line, 'open')
-    const requestFd = fs.openSync(requests, 'w')
-    const ackFd = fs.openSync(acks, 'r')
-    const ask = (request: string) => {
-      fs.writeSync(requestFd, `${request}\n`)
-      assert.equal(readLineSync(ackFd), 'ok', `the writer acknowledged ${request}`)
-    }
+    const writer = await startLockstepWriter(dir)
+    const ask = (request: string) => writer.ask(request)
     try {
       // Damage the victim's last value byte (covered by its CRC only) under the writer, which has it mapped already.
       const victim = records.get('victim')!
@@ -81,10 +66,7 @@ describe('recovery at open in a directory other processes write (issue 11)', { s
       }
       ask('close')
     } finally {
-      fs.closeSync(requestFd)
-      fs.closeSync(ackFd)
-      writer.kill('SIGKILL')
-      await exited
+      await writer.stop()
     }
     const reopened = await openStore({ dir })
     try {
