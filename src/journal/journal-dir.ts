@@ -8,17 +8,20 @@ import type { CorruptionHandler, RecoveryMode } from './corruption.js'
 import { checkJournalDirOptions, type JournalDirOptions } from './journal-dir-options.js'
 import { bloomFileName, FLAG_PURGE, HEADER_BYTES, hintFileName, journalFileName } from './format.js'
 import { SEALED_HERE, type Journal } from './journal.js'
+import { JournalFollowing, type PendingClaim } from './journal-following.js'
 import { journalIdsIn, openJournalOrPassOver } from './journal-opening.js'
-import { MappingPolicy, type MappedJournal } from './mapping-policy.js'
-import { NextJournal } from './next-journal.js'
+import { JournalRotation } from './journal-rotation.js'
+import { MappingPolicy } from './mapping-policy.js'
+import { OpenJournals } from './open-journals.js'
 import { processIsAlive } from './temp-files.js'
 import { WriterLock } from './writer-lock.js'
 import { recordLength, type StoredRecord } from './record.js'
 import { SidecarBuilder } from './sidecar-builder.js'
-import { loadBloom, type ReplayEntry } from './sidecars.js'
-import { JournalReplay, type ReplaySlot } from './journal-replay.js'
+import type { ReplayEntry } from './sidecars.js'
+import { JournalReplay } from './journal-replay.js'
 
 export type { JournalDirOptions } from './journal-dir-options.js'
+export type { PendingClaim } from './journal-following.js'
 export type { ReplayEntry } from './sidecars.js'
 export type { StoredRecord } from './record.js'
 
@@ -37,21 +40,8 @@ export interface AppendFields {
   writeTime?: number
 }
 
-interface Slot extends MappedJournal, ReplaySlot {}
-
-/** journalAfter lists the directory at most this often, looking past a journal that is gone. */
-const LISTING_INTERVAL_MS = 10
-
 /** The key of a void record: one byte 0xFF, which no UTF-8 key or tag can be. */
 export const VOID_KEY = Buffer.from([0xff])
-
-/** A claimed range not yet published when it was read: [offset, end) of a journal, and its claimer's pid (0 when not yet marked). */
-export interface PendingClaim {
-  journalId: number
-  offset: number
-  end: number
-  pid: number
-}
 
 /**
  * The journals of one directory, as this thread sees them. Appends go to the
@@ -63,27 +53,20 @@ export class JournalDir {
   readonly dir: string
   readonly journalBytes: number
   #api: MappingApi
-  #slots = new Map<number, Slot>()
-  #active: Journal | undefined
-  #newestId = 0
+  /** The journals open here: shared with #rotation and #following, which change them too. */
+  #open = new OpenJournals()
   #recovery: RecoveryMode
   #onCorruption: CorruptionHandler
   #verifyReads: boolean
   #mapping: MappingPolicy
   #now: () => number
   #sidecars = new SidecarBuilder()
-  /** An append that starts at or past this offset of the active journal starts preparing the next one. */
-  #prepareFrom = Infinity
-  #next: NextJournal
+  #rotation: JournalRotation
+  #following: JournalFollowing
   /** Capacity of removed journals whose files are still being deleted. */
   #removingBytes = 0
   #replay: JournalReplay
   #writerLock: WriterLock | undefined
-  /** What replay read, for a follower to start from: where each scan stopped, and the claims it passed over. */
-  #replayedTo = new Map<number, number>()
-  #replayedClaims: PendingClaim[] = []
-  /** When journalAfter last listed the directory (performance.now()). */
-  #listedAt = -Infinity
   #closed = false
 
   private constructor(dir: string, options: JournalDirOptions) {
@@ -95,21 +78,21 @@ export class JournalDir {
     this.#verifyReads = checked.verifyReads
     this.#now = checked.now
     this.#api = checked.api
-    this.#next = new NextJournal(this.#api, dir, this.journalBytes, this.#now)
+    this.#mapping = new MappingPolicy(checked.maxMappedBytes, checked.coldAfterMs, this.#api.name === 'mmap', () => this.#open.slots.values(), () => this.#open.active)
+    const isClosed = (): boolean => this.#closed
+    this.#rotation = new JournalRotation({
+      api: this.#api, dir, journalBytes: this.journalBytes, now: this.#now, recovery: this.#recovery, onCorruption: this.#onCorruption,
+      open: this.#open, mapping: this.#mapping, sidecars: this.#sidecars, isClosed,
+    })
+    this.#following = new JournalFollowing({
+      api: this.#api, dir, onCorruption: this.#onCorruption, open: this.#open, mapping: this.#mapping, rotation: this.#rotation, isClosed,
+    })
     this.#replay = new JournalReplay({
       dir, recovery: this.#recovery, onCorruption: this.#onCorruption, claimAlive: this.#claimAlive, sidecars: this.#sidecars,
-      isActive: (journal) => journal === this.#active,
-      retire: (journal) => this.#retire(journal, true),
-      scanned: (journal, result, damaged, tailBefore) => {
-        for (let i = 0; i < result.claims.length; i += 3) {
-          this.#replayedClaims.push({ journalId: journal.id, offset: result.claims[i], end: result.claims[i + 1], pid: result.claims[i + 2] })
-        }
-        // A scan that stopped at damage replays nothing after it, and neither may a follower. Not the
-        // tail now: records appended since the scan are the follower's to apply, not damage to skip.
-        this.#replayedTo.set(journal.id, damaged || result.stoppedAt < Math.min(tailBefore, journal.limit) ? journal.limit : result.stoppedAt)
-      },
+      isActive: (journal) => journal === this.#open.active,
+      retire: (journal) => this.#rotation.retire(journal, true),
+      scanned: (journal, result, damaged, tailBefore) => this.#following.scanned(journal, result, damaged, tailBefore),
     })
-    this.#mapping = new MappingPolicy(checked.maxMappedBytes, checked.coldAfterMs, this.#api.name === 'mmap', () => this.#slots.values(), () => this.#active)
   }
 
   /**
@@ -135,16 +118,16 @@ export class JournalDir {
 
   /** Ids of the journals open here, oldest first. */
   journalIds(): number[] {
-    return [...this.#slots.keys()].sort((a, b) => a - b)
+    return [...this.#open.slots.keys()].sort((a, b) => a - b)
   }
 
   journal(id: number): Journal | undefined {
-    return this.#slots.get(id)?.journal
+    return this.#open.slots.get(id)?.journal
   }
 
   /** The bloom filter of a sealed journal, once its sidecar is loaded or built. */
   bloom(id: number): BloomFilter | undefined {
-    return this.#slots.get(id)?.bloom
+    return this.#open.slots.get(id)?.bloom
   }
 
   /**
@@ -162,17 +145,17 @@ export class JournalDir {
     const expiresAt = fields.expiresAt ?? 0
     const writeTime = fields.writeTime ?? this.#now()
     for (;;) {
-      const journal = this.#active ?? this.#nextJournal()
+      const journal = this.#open.active ?? this.#rotation.nextJournal()
       const offset = journal.tryAppend(key, keyLength, bytes, flags, writeTime, expiresAt)
       if (offset >= 0) {
-        if (offset >= this.#prepareFrom) this.#prepareNext()
+        this.#rotation.appended(offset)
         return { journalId: journal.id, offset, length }
       }
       // Sealing remaps the journal and may unmap others: key or value bytes
       // viewed from a mapping (viewAt) would be detached under this append.
       if (typeof key !== 'string' && this.#mapsAny(key)) key = key.slice()
       if (this.#mapsAny(bytes)) bytes = bytes.slice()
-      this.#retire(journal, offset === SEALED_HERE)
+      this.#rotation.retire(journal, offset === SEALED_HERE)
     }
   }
 
@@ -189,20 +172,20 @@ export class JournalDir {
     const length = recordLength(keyLength, valueLength)
     if (length > this.journalBytes - HEADER_BYTES) throw this.#tooLarge(keyLength, valueLength)
     for (;;) {
-      const journal = this.#active ?? this.#nextJournal()
+      const journal = this.#open.active ?? this.#rotation.nextJournal()
       const offset = journal.tryClaim(length)
       if (offset >= 0) {
         journal.holdClaim()
-        if (offset >= this.#prepareFrom) this.#prepareNext()
+        this.#rotation.appended(offset)
         return { journalId: journal.id, offset, length }
       }
-      this.#retire(journal, offset === SEALED_HERE)
+      this.#rotation.retire(journal, offset === SEALED_HERE)
     }
   }
 
   /** Writes and publishes the record claimed at `at`; key and value must have the sizes claimed. */
   publishClaim(at: RecordLocation, key: Uint8Array, value: Uint8Array, fields: AppendFields = {}): void {
-    const journal = this.#slots.get(at.journalId)!.journal
+    const journal = this.#open.slots.get(at.journalId)!.journal
     if (recordLength(key.byteLength, value.byteLength) !== at.length) throw new RangeError(`a claim of ${at.length} bytes cannot hold this record`)
     journal.publishClaim(at.offset, key, key.byteLength, value, fields.flags ?? 0, fields.writeTime ?? this.#now(), fields.expiresAt ?? 0)
   }
@@ -233,7 +216,7 @@ export class JournalDir {
 
   /** True when `bytes` lie in the mapping of a journal open here. */
   #mapsAny(bytes: Uint8Array): boolean {
-    for (const { journal } of this.#slots.values()) if (journal.holds(bytes)) return true
+    for (const { journal } of this.#open.slots.values()) if (journal.holds(bytes)) return true
     return false
   }
 
@@ -285,7 +268,7 @@ export class JournalDir {
    * `scratch` is next written.
    */
   scatteredViewAt(journalId: number, offset: number, length: number, verifyCrc: boolean, scratch: Buffer): StoredRecord | undefined {
-    const slot = this.#slots.get(journalId)
+    const slot = this.#open.slots.get(journalId)
     if (slot === undefined) return undefined
     const journal = slot.journal
     if (journal.writable || length > scratch.byteLength) return this.#read(journalId, offset, length, verifyCrc, false)
@@ -295,7 +278,7 @@ export class JournalDir {
   }
 
   #read(journalId: number, offset: number, length: number, verifyCrc: boolean, copy: boolean): StoredRecord | undefined {
-    const slot = this.#slots.get(journalId)
+    const slot = this.#open.slots.get(journalId)
     if (slot === undefined) return undefined
     this.#mapping.noteRead(slot)
     const record = slot.journal.read(offset, length, verifyCrc, copy)
@@ -317,7 +300,7 @@ export class JournalDir {
 
   /** Visits the records of one journal, in file order; see replay. */
   replayJournal(id: number, visit: (entry: ReplayEntry) => void): void {
-    const slot = this.#slots.get(id)
+    const slot = this.#open.slots.get(id)
     if (slot !== undefined) this.#replay.replayJournal(slot, visit)
   }
 
@@ -327,9 +310,9 @@ export class JournalDir {
    * HintCursor. Undefined for an unknown or active journal.
    */
   async hint(id: number): Promise<Uint8Array | undefined> {
-    const slot = this.#slots.get(id)
-    if (slot === undefined || slot.journal === this.#active) return undefined
-    return this.#replay.hint(slot, () => this.#slots.get(id) === slot)
+    const slot = this.#open.slots.get(id)
+    if (slot === undefined || slot.journal === this.#open.active) return undefined
+    return this.#replay.hint(slot, () => this.#open.slots.get(id) === slot)
   }
 
   /**
@@ -338,8 +321,8 @@ export class JournalDir {
    * whose files the thread pool has not deleted yet.
    */
   diskBytes(): number {
-    let bytes = this.#removingBytes + this.#next.bytesBeyond(this.#newestId)
-    for (const { journal } of this.#slots.values()) bytes += journal.capacity
+    let bytes = this.#removingBytes + this.#rotation.next.bytesBeyond(this.#open.newestId)
+    for (const { journal } of this.#open.slots.values()) bytes += journal.capacity
     return bytes
   }
 
@@ -353,7 +336,7 @@ export class JournalDir {
 
   /** The journal being appended to, if there is one yet. */
   activeJournalId(): number | undefined {
-    return this.#active?.id
+    return this.#open.active?.id
   }
 
   /**
@@ -364,10 +347,10 @@ export class JournalDir {
    * the journal is gone from this directory object at once.
    */
   removeJournal(id: number): Promise<void> {
-    const slot = this.#slots.get(id)
-    if (slot === undefined || slot.journal === this.#active) return Promise.resolve()
+    const slot = this.#open.slots.get(id)
+    if (slot === undefined || slot.journal === this.#open.active) return Promise.resolve()
     slot.journal.close()
-    this.#slots.delete(id)
+    this.#open.slots.delete(id)
     this.#removingBytes += slot.journal.capacity
     return Promise.all([journalFileName(id), hintFileName(id), bloomFileName(id)]
       .map((name) => fs.promises.rm(path.join(this.dir, name), { force: true })))
@@ -386,52 +369,7 @@ export class JournalDir {
    * next append goes there without trying the sealed one first.
    */
   journalAfter(id: number): Journal | undefined {
-    if (this.#closed) return undefined
-    let listed: number[] | undefined
-    for (let next = id + 1; ; next++) {
-      const slot = this.#slots.get(next)
-      if (slot !== undefined) return this.#follow(slot.journal)
-      if (next > this.#newestId) {
-        let journal: Journal | undefined
-        let exists = true
-        try {
-          journal = openJournalOrPassOver(this.#api, this.dir, next, true, this.#onCorruption, false)
-        } catch (err) {
-          if (!isSystemError(err, 'ENOENT')) throw err
-          exists = false
-        }
-        // A bad header is reported once and passed over for good, as #nextJournal does.
-        if (exists) this.#newestId = next
-        if (journal !== undefined) {
-          this.#slots.set(next, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
-          return this.#follow(journal)
-        }
-      }
-      // Removed, passed over or not made yet: go on only if a later journal exists. The listing is
-      // rationed: a store that reads an empty directory would otherwise list it at every read.
-      if (listed === undefined) {
-        const now = performance.now()
-        if (now - this.#listedAt < LISTING_INTERVAL_MS) return undefined
-        this.#listedAt = now
-        listed = journalIdsIn(this.dir)
-      }
-      if (!listed.some((later) => later > next) && next >= this.#newestId) return undefined
-    }
-  }
-
-  /** A journal a follower moves into: sealed ones are remapped read-only, an active one becomes this directory's. */
-  #follow(journal: Journal): Journal {
-    this.#next.discardThrough(journal.id)
-    if (journal.sealed) {
-      if (journal === this.#active) this.#activate(undefined)
-      journal.remapReadOnly()
-      this.#mapping.enforceBudget()
-    } else if (this.#active === undefined || this.#active.id < journal.id) {
-      // The sealed one this process appended to: remapped, its sidecars left to the writer that sealed it.
-      if (this.#active !== undefined) this.#active.remapReadOnly()
-      this.#activate(journal)
-    }
-    return journal
+    return this.#following.journalAfter(id)
   }
 
   /**
@@ -439,10 +377,7 @@ export class JournalDir {
    * another process removed it (announced in the log before the unlink).
    */
   forgetJournal(id: number): void {
-    const slot = this.#slots.get(id)
-    if (slot === undefined || slot.journal === this.#active) return
-    slot.journal.close()
-    this.#slots.delete(id)
+    this.#following.forgetJournal(id)
   }
 
   /**
@@ -451,24 +386,17 @@ export class JournalDir {
    * claims replay passed over because their writers may still publish them.
    */
   followStart(): { journalId: number; offset: number; claims: PendingClaim[] } {
-    const ids = this.journalIds()
-    const journalId = ids.length === 0 ? this.#newestId : ids[ids.length - 1]
-    const journal = this.#slots.get(journalId)?.journal
-    const offset = this.#replayedTo.get(journalId) ?? journal?.limit ?? HEADER_BYTES
-    const claims = this.#replayedClaims
-    this.#replayedClaims = []
-    this.#replayedTo.clear()
-    return { journalId, offset, claims }
+    return this.#following.followStart()
   }
 
   /** Makes this thread's appends so far durable (msync MS_SYNC). */
   sync(): void {
-    for (const { journal } of this.#slots.values()) journal.sync()
+    for (const { journal } of this.#open.slots.values()) journal.sync()
   }
 
   /** Like sync, with the flushing done on the thread pool. */
   async syncAsync(): Promise<void> {
-    await Promise.all([...this.#slots.values()].map(({ journal }) => journal.syncAsync()))
+    await Promise.all([...this.#open.slots.values()].map(({ journal }) => journal.syncAsync()))
   }
 
   /**
@@ -477,7 +405,7 @@ export class JournalDir {
    * being prepared (a graceful shutdown waits for it).
    */
   async backgroundSettled(): Promise<void> {
-    await this.#next.settled()
+    await this.#rotation.next.settled()
     await this.#sidecars.settled()
   }
 
@@ -485,12 +413,12 @@ export class JournalDir {
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    this.#next.close()
+    this.#rotation.next.close()
     this.#mapping.close()
     this.#sidecars.close()
-    for (const { journal } of this.#slots.values()) journal.close()
-    this.#slots.clear()
-    this.#activate(undefined)
+    for (const { journal } of this.#open.slots.values()) journal.close()
+    this.#open.slots.clear()
+    this.#rotation.activate(undefined)
     this.#writerLock?.release()
   }
 
@@ -504,7 +432,7 @@ export class JournalDir {
     this.#writerLock = WriterLock.acquire(this.dir, this.#api.name === 'pread')
     const ids = journalIdsIn(this.dir)
     for (const id of ids) {
-      this.#newestId = id
+      this.#open.newestId = id
       let journal: Journal | undefined
       try {
         journal = openJournalOrPassOver(this.#api, this.dir, id, id === ids[ids.length - 1], this.#onCorruption, this.#recovery === 'salvage')
@@ -514,13 +442,13 @@ export class JournalDir {
         throw err
       }
       if (journal === undefined) continue
-      this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
+      this.#open.add(id, journal)
       if (journal.sealed) journal.remapReadOnly()
-      else this.#activate(journal)
+      else this.#rotation.activate(journal)
     }
     this.#mapping.enforceBudget()
     // Damage in the active journal seals it for every writer (JournalReplay.recoverActive).
-    if (this.#active !== undefined && this.#replay.recoverActive(this.#active)) this.#activate(undefined)
+    if (this.#open.active !== undefined && this.#replay.recoverActive(this.#open.active)) this.#rotation.activate(undefined)
   }
 
   /**
@@ -535,57 +463,4 @@ export class JournalDir {
     return pid === 0 || pid === process.pid || processIsAlive(pid)
   }
 
-  /** Opens the journal after the newest one known here, creating it unless another writer already has. */
-  #nextJournal(): Journal {
-    for (;;) {
-      const id = this.#newestId + 1
-      this.#next.create(id)
-      // A journal is linked into place whole, so a bad header under its name is a foreign or
-      // damaged file: passed over, as an open does, rather than blocking every append.
-      const journal = openJournalOrPassOver(this.#api, this.dir, id, true, this.#onCorruption, false)
-      if (journal === undefined) {
-        this.#newestId = id
-        continue
-      }
-      this.#newestId = id
-      this.#slots.set(id, { journal, lastRead: 0, readsSinceSweep: 0, bloom: undefined })
-      if (journal.sealed) {
-        // Others filled it between its link and this open: move on with them.
-        journal.remapReadOnly()
-        continue
-      }
-      this.#activate(journal)
-      return journal
-    }
-  }
-
-  #activate(journal: Journal | undefined): void {
-    this.#active = journal
-    this.#prepareFrom = journal === undefined ? Infinity : journal.capacity / 2
-  }
-
-  /** The active journal is half full: have the next one built off this thread. */
-  #prepareNext(): void {
-    this.#prepareFrom = Infinity
-    const id = this.#newestId + 1
-    this.#next.prepare(id, () => id > this.#newestId)
-  }
-
-  /**
-   * The active journal is full: seal it here, and have its sidecars built off
-   * this thread when `buildSidecars` (by the writer that sealed it: other
-   * processes and threads use them, or scan the journal when its writer
-   * died first).
-   */
-  #retire(journal: Journal, buildSidecars: boolean): void {
-    if (this.#active === journal) this.#activate(undefined)
-    journal.remapReadOnly()
-    this.#mapping.enforceBudget()
-    if (!buildSidecars) return
-    void this.#sidecars.build({ dir: this.dir, id: journal.id, recovery: this.#recovery, backend: this.#api.name, exclusive: this.#api.name === 'pread' }).then((result) => {
-      for (const report of result.reports) this.#onCorruption(report)
-      const slot = this.#slots.get(journal.id)
-      if (result.ok && slot !== undefined && !this.#closed) slot.bloom = loadBloom(this.dir, journal.id, this.#onCorruption)
-    })
-  }
 }
