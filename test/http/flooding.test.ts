@@ -37,6 +37,10 @@ async function hotSet(config: Config, flood: boolean): Promise<Outcome> {
     res.end(BODY)
   })
   const server = http.createServer(app) as Server
+  // The agent reuses its one connection without asking how long it sat idle: when the whole process
+  // stalls past the server's keep-alive timeout (a loaded machine), the server's timer fires first
+  // and closes the connection under the next request ("socket hang up"). Idle timeouts are not tested here.
+  server.keepAliveTimeout = 0
   server.listen(0, '127.0.0.1')
   await new Promise<void>((resolve) => server.once('listening', () => resolve()))
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })

@@ -40,6 +40,8 @@ const server = http.createServer((req, res) => cache(req, res, () => {
   res.setHeader('content-type', 'text/plain')
   res.end('x')
 }))
+// As in flooding.test.ts: a stall past the keep-alive timeout would close a connection under the agent's next request.
+server.keepAliveTimeout = 0
 server.listen(0, '127.0.0.1')
 await new Promise<void>((resolve) => server.once('listening', () => resolve()))
 const { port } = server.address() as AddressInfo
