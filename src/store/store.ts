@@ -1,16 +1,16 @@
-import { isSystemError, SpillwayError, withErrorCode } from '../errors.js'
+import { SpillwayError, withErrorCode } from '../errors.js'
 import type { CorruptionReport } from '../journal/corruption.js'
 import { FLAG_PURGE, FLAG_TOMBSTONE } from '../journal/format.js'
 import { JournalDir } from '../journal/journal-dir.js'
 import { valueBytes } from '../input-bytes.js'
 import { backend as defaultBackend, mappingFor, type BackendName } from '../native.js'
-import { compact, compactionCandidates, type CompactionReport } from './compactor.js'
+import type { CompactionReport } from './compactor.js'
 import { DirectoryLock } from './directory-lock.js'
-import { enforceDiskBudget } from './disk-budget.js'
 import { DiskTier, EncodedKey } from './disk-tier.js'
 import { Doorkeeper } from './doorkeeper.js'
 import { Follower } from './follow.js'
 import { MaintenanceLease } from './maintenance-lease.js'
+import { Maintenance } from './maintenance.js'
 import { FollowedRecords } from './followed-records.js'
 import { DurabilityPolicy } from './durability.js'
 import { HeapTier } from './heap-tier.js'
@@ -23,7 +23,6 @@ import { StoreCounters, type StoreStats } from './stats.js'
 import { decodeValue, encodeTags, encodeValue, MAX_TAG_BLOCK_BYTES } from './stored-value.js'
 import { sameBlock, TagIndex, tagBlockOf } from './tag-index.js'
 import { otherCarries, purgeTagged } from './tag-purge.js'
-import { hashKey } from '../key-hash.js'
 import { checkFitsJournal, expiryOf, fitsJournal, storedBytes } from './write-checks.js'
 
 export interface SetOptions {
@@ -61,12 +60,9 @@ export class Store {
   #key = new EncodedKey()
   #doorkeeper: Doorkeeper | undefined
   #durability: DurabilityPolicy
-  /** Evictions and compactions, one at a time, in the background. */
-  #maintenance: Promise<unknown> = Promise.resolve()
-  #maintenanceQueued = false
+  /** Evictions and compactions, one at a time, in the background, in one process at a time among those sharing the directory. */
+  #maintenance: Maintenance
   #lock: DirectoryLock
-  /** Compaction and eviction run in one process at a time among those sharing the directory. */
-  #lease: MaintenanceLease
   #counters: StoreCounters
   #activeJournal: number | undefined
   /** Following other processes' appends: on the mmap backend, where the directory may be shared. */
@@ -81,13 +77,19 @@ export class Store {
     this.#readMarks = ReadMarks.open(api, options.dir)
     this.#disk = disk
     this.#lock = lock
-    this.#lease = lease
     this.#counters = counters
     this.#heap = new HeapTier(options.maxHeapBytes)
     this.#doorkeeper = options.admission === 'second-hit' ? new Doorkeeper(options.admissionWindow) : undefined
     this.#durability = new DurabilityPolicy(options.durability, options.syncIntervalMs, disk.journals,
       (err) => this.#reportBackground(err, 'flush'))
     this.#activeJournal = disk.journals.activeJournalId()
+    const store = this
+    this.#maintenance = new Maintenance({
+      options, disk, heap: this.#heap, tags: this.#tags, readMarks: this.#readMarks, counters,
+      catchUp: () => store.#follower?.catchUp(),
+      noteFlushFailure: (err) => this.#durability.noteFailure(err),
+      reportFailure: (err) => this.#reportBackground(err, 'maintenance'),
+    }, lease)
   }
 
   /** Opens a store: checks the options, locks the directory and rebuilds the index from the journals. */
@@ -156,7 +158,7 @@ export class Store {
     disk.onTombstone = (key, position) => followed.noteTombstone(key, position)
     const follower = new Follower(disk.journals, (journalId, offset, view) => followed.apply(journalId, offset, view),
       (position) => followed.settle(position), onCorruption)
-    follower.onEnter = () => this.#scheduleMaintenance()
+    follower.onEnter = () => this.#maintenance.schedule()
     followed.settledPosition = () => follower.settledPosition()
     disk.settle = (at) => follower.settleBefore(at)
     disk.skipOwn = (at) => follower.stepOver(at)
@@ -361,13 +363,7 @@ export class Store {
    */
   async compact(): Promise<CompactionReport> {
     this.#checkOpen()
-    const sweep = this.options.compactionSweepThreshold
-    return this.#enqueue(() => this.#lease.run(async () => {
-      this.#follower?.catchUp()
-      const report = await compact(this.#disk, compactionCandidates(this.#disk, sweep, sweep), this.options.compactionSliceMs)
-      this.#counters.noteCompaction(report)
-      return report
-    }, { journals: [], moved: 0, carried: 0, superseded: 0, reclaimedBytes: 0 }))
+    return this.#maintenance.compactNow()
   }
 
   /** The backend the store's journals use: 'mmap' shares the directory with other processes, 'pread' keeps it to itself. */
@@ -392,13 +388,12 @@ export class Store {
     this.#heap.clear()
     this.#durability.close()
     try {
-      await this.#maintenance
+      await this.#maintenance.close()
       if (this.options.durability !== 'none') await this.#durability.flush()
       // Sidecars make the next open fast; a crash instead of a close only costs a scan then.
       await this.#disk.journals.backgroundSettled()
     } finally {
       this.#disk.journals.close()
-      this.#lease.close()
       this.leases.close()
       this.#readMarks.close()
       this.#lock.release()
@@ -416,41 +411,8 @@ export class Store {
     const active = this.#disk.journals.activeJournalId()
     if (active === this.#activeJournal) return undefined
     this.#activeJournal = active
-    this.#scheduleMaintenance()
-    return this.#disk.journals.diskBytes() > this.options.maxDiskBytes ? this.#maintenance : undefined
-  }
-
-  #scheduleMaintenance(): void {
-    if (this.#maintenanceQueued) return
-    this.#maintenanceQueued = true
-    this.#enqueue(() => {
-      this.#maintenanceQueued = false
-      return this.#lease.run(() => this.#maintain(), undefined)
-    }).catch((err: unknown) => {
-      // A compaction's flush covers the caller's writes too: the next flush() must not claim them durable.
-      if (isSystemError(err) && (err.syscall === 'msync' || err.syscall === 'fdatasync')) this.#durability.noteFailure(err)
-      this.#reportBackground(err, 'maintenance')
-    })
-  }
-
-  /** One turn of maintenance, holding the lease: the disk budget, then compaction. */
-  async #maintain(): Promise<void> {
-    // What others appended and removed first: their writes decide what is live.
-    this.#follower?.catchUp()
-    const { maxDiskBytes, compactionSliceMs } = this.options
-    const sliceMs = () => (this.#disk.journals.diskBytes() > maxDiskBytes ? Infinity : compactionSliceMs)
-    const evictions = await enforceDiskBudget(this.#disk, maxDiskBytes, sliceMs,
-      (key) => this.#heap.takeReadMark(Buffer.from(key).toString('utf8')),
-      (key, tags) => {
-        // The tiers agree: an entry evicted from disk leaves the heap tier too, or a purge could not find it.
-        this.#heap.delete(Buffer.from(key).toString('utf8'))
-        const hash = hashKey(key, 0, key.byteLength)
-        this.#tags.removeBlock(hash, tags, (tag) => otherCarries(this.#disk, hash, tag, -1))
-      }, this.#readMarks)
-    for (const report of evictions) this.#counters.noteEviction(report)
-    if (!this.options.autoCompact) return
-    const ids = compactionCandidates(this.#disk, this.options.compactionThreshold, this.options.compactionSweepThreshold)
-    if (ids.length > 0) this.#counters.noteCompaction(await compact(this.#disk, ids, compactionSliceMs))
+    this.#maintenance.schedule()
+    return this.#disk.journals.diskBytes() > this.options.maxDiskBytes ? this.#maintenance.settled : undefined
   }
 
   /** Counts a failure of background work and hands it to onError, with a `.code` whatever it was. */
@@ -460,13 +422,6 @@ export class Store {
     else this.#counters.maintenanceFailures++
     this.#counters.lastErrorCode = error.code
     this.options.onError?.(error, operation)
-  }
-
-  /** Runs `task` after every maintenance task queued before it. */
-  #enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#maintenance.then(task, task)
-    this.#maintenance = run.catch(() => {})
-    return run
   }
 
   #checkOpen(): void {
