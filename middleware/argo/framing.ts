@@ -22,9 +22,9 @@ const NO_CONTENT_LENGTH = (status: number) => status === 204 || (status >= 100 &
  * the body after it.
  *
  * What the ender does wrong, and what this does about each:
- * - the target's framing headers stay beside a Content-Length of its own
- *   (and its chunked bytes go out re-chunked): the target's hop-by-hop fields
- *   are removed, and Node frames every body itself;
+ * - the target's framing headers stay beside a Content-Length of its own:
+ *   the target's hop-by-hop fields are removed, and every body is framed
+ *   once, by its length or chunked (see `streamed`);
  * - the target's body is read whole into memory before a byte is sent, and
  *   a target that dies mid-body leaves the client waiting for ever (getBody
  *   waits for an 'end' that never comes): the body is streamed instead, and a
@@ -36,8 +36,8 @@ const NO_CONTENT_LENGTH = (status: number) => status === 204 || (status >= 100 &
  * - a Buffer body keeps whatever Content-Length was set before: it gets its
  *   own;
  * - a Stream body keeps the target's Content-Length, though the stream may be
- *   anything: it is sent without one (chunked), unless it is the target's
- *   own body;
+ *   anything: it is sent chunked, unless it is the target's own body;
+ * - a 204 gets a Content-Length: none (RFC 9110 §8.6);
  * - `_target` answers the target's late parse error by running the response
  *   pipeline a second time, which would write a second head: the second pass
  *   stops here (`framed` holds the envs this handler has seen).
@@ -53,35 +53,51 @@ export function frameForClient(env: ArgoEnv, framed: WeakSet<ArgoEnv>): boolean 
     return false
   }
   foldHeadersObject(res)
-  if (upstream !== undefined) for (const name of hopByHopOf(upstream)) res.removeHeader(name)
-  res.removeHeader('transfer-encoding')
+  if (upstream !== undefined) for (const name of hopByHopOf(upstream)) removeIfSet(res, name)
+  removeIfSet(res, 'transfer-encoding')
   const body = res.body
   if (body === null || body === undefined) {
-    if (upstream === undefined) return finish(res, Buffer.alloc(0))
+    if (upstream === undefined) return whole(res, Buffer.alloc(0))
     // argo puts `body = null` on IncomingMessage.prototype; getBody() leaves the whole body there once read.
-    if (upstream.body !== null && upstream.body !== undefined) return finish(res, toBuffer(upstream.body))
-    if (upstream.readableEnded) return finish(res, Buffer.alloc(0))
-    res.body = guarded(res, upstream)
+    if (upstream.body !== null && upstream.body !== undefined) return whole(res, toBuffer(upstream.body))
+    if (upstream.readableEnded) return whole(res, Buffer.alloc(0))
     // The target's own Content-Length describes these very bytes; a body it cuts short cuts the connection.
-    if (NO_CONTENT_LENGTH(res.statusCode)) res.removeHeader('content-length')
-    return true
+    return streamed(env, guarded(res, upstream), res.hasHeader('content-length'))
   }
-  if (body instanceof Stream) {
-    if (body !== upstream || NO_CONTENT_LENGTH(res.statusCode)) res.removeHeader('content-length')
-    res.body = guarded(res, body as NodeJS.ReadableStream)
-    return true
-  }
-  if (typeof body === 'string' || body instanceof Uint8Array) return finish(res, toBuffer(body))
+  if (body instanceof Stream) return streamed(env, guarded(res, body as NodeJS.ReadableStream), body === upstream && res.hasHeader('content-length'))
+  if (typeof body === 'string' || body instanceof Uint8Array) return whole(res, toBuffer(body))
   if (!res.hasHeader('content-type')) res.setHeader('content-type', 'application/json; charset=UTF-8')
-  return finish(res, Buffer.from(JSON.stringify(body), 'utf8'))
+  return whole(res, Buffer.from(JSON.stringify(body), 'utf8'))
 }
 
 /** A whole body: a Buffer, which the ender sends as is, with its own length. */
-function finish(res: ArgoResponse, body: Buffer): boolean {
+function whole(res: ArgoResponse, body: Buffer): boolean {
   res.body = body
-  if (NO_CONTENT_LENGTH(res.statusCode)) res.removeHeader('content-length')
+  if (NO_CONTENT_LENGTH(res.statusCode)) removeIfSet(res, 'content-length')
   else res.setHeader('content-length', String(body.byteLength))
   return true
+}
+
+/**
+ * A stream body: sent with the length it has, or chunked. Chunked is asked
+ * for in so many words: once a Transfer-Encoding the target sent is removed,
+ * Node takes the removal as "no chunking" and would delimit the body by
+ * closing the connection. Not to an HTTP/1.0 client (no chunked coding, RFC
+ * 9112 §6.1), nor where no body goes (HEAD, 1xx, 204, 304: RFC 9110 §6.4.1).
+ */
+function streamed(env: ArgoEnv, body: NodeJS.ReadableStream, keepLength: boolean): boolean {
+  const res = env.response
+  res.body = body
+  const status = res.statusCode
+  if (!keepLength || NO_CONTENT_LENGTH(status)) removeIfSet(res, 'content-length')
+  const bodiless = env.request.method === 'HEAD' || status === 304 || NO_CONTENT_LENGTH(status)
+  if (!keepLength && !bodiless && env.request.httpVersion !== '1.0') res.setHeader('transfer-encoding', 'chunked')
+  return true
+}
+
+/** Node remembers a removal of Content-Length, Transfer-Encoding or Connection as a choice of framing: only what is there is removed. */
+function removeIfSet(res: ArgoResponse, name: string): void {
+  if (res.hasHeader(name)) res.removeHeader(name)
 }
 
 /**
