@@ -21,6 +21,8 @@ export type RawOrigin = (socket: net.Socket, head: string) => void
 
 export interface ArgoFront {
   url: string
+  /** argo's server. */
+  server: Server
   originUrl: string
   plugin: ArgoCachePlugin
   /** Requests that reached the origin, per path (without query), or all. */
@@ -84,6 +86,7 @@ export async function startArgoFront(origin: RequestListener | { raw: RawOrigin 
   after(close)
   return {
     url: `http://127.0.0.1:${port}`,
+    server,
     originUrl,
     plugin,
     originCalls: (path) => (path === undefined ? [...calls.values()].reduce((a, b) => a + b, 0) : calls.get(path) ?? 0),

@@ -36,7 +36,8 @@ function jsonRoute(framework: Framework, style: Style, compress: Middleware | un
   const write = (res: ServerResponse) => {
     if (style === 'send') {
       res.setHeader('cache-control', CACHEABLE)
-      if (framework === 'connect') {
+      // Connect's and argo's origins are plain node:http: no res.json.
+      if (framework === 'connect' || framework === 'argo') {
         res.setHeader('content-type', 'application/json; charset=utf-8')
         res.end(JSON_TEXT)
       } else {
@@ -116,6 +117,9 @@ const NONE = undefined
 
 for (const framework of FRAMEWORKS) {
   for (const setup of ['after', 'before'] as Setup[]) {
+    // Under argo nothing runs between the client and the cache but argo: compression() is an Express
+    // middleware, so it can only be the origin's own (mounted after the cache).
+    if (framework === 'argo' && setup === 'before') continue
     const routes: Record<string, Route> = {}
     const compress = setup === 'after' ? (compression() as unknown as Middleware) : undefined
     for (const style of STYLES) {
