@@ -6,7 +6,8 @@
  * one connection, so a response whose framing lies spoils the next one.
  * Upstreams: Content-Length, chunked, gzip (chunked and with a length),
  * large, empty, close-delimited, 204 and 304. Plugins that set
- * env.response.body (a non-ASCII string, an object, a stream) too.
+ * env.response.body (a non-ASCII string, an object, a Buffer, a stream) in
+ * place of the target's body too.
  */
 import assert from 'node:assert/strict'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -146,18 +147,22 @@ describe('argo plugin: valid HTTP/1.1 for strict clients', () => {
   for (const [name, body, expected] of [
     ['a non-ASCII string', TEXT, Buffer.from(TEXT)],
     ['an object (sent as JSON)', { text: TEXT }, Buffer.from(JSON.stringify({ text: TEXT }))],
+    ['a Buffer', 'buffer', Buffer.from('a buffer of another length')],
     ['a stream', 'stream', Buffer.from('from a stream')],
   ] as const) {
-    it(`a plugin that sets env.response.body to ${name} from the target's response gets it sent whole, with its byte length or chunked`, async () => {
+    for (const framing of ['chunked', 'with a length'] as const) {
+    it(`a plugin that sets env.response.body to ${name} in place of the target's (${framing}) body gets it sent whole`, async () => {
       const front = await startArgoFront((_req, res) => {
         res.setHeader('cache-control', CACHEABLE)
+        if (framing === 'with a length') return void res.writeHead(200, { 'content-length': '21' }).end('the target\'s own body')
         res.write('the target')
         res.end('\'s own body')
       }, {
         build: (a, p, target) => a.use(p).use((handle) => {
           handle('response', (env, next) => {
             env.target.response?.resume()
-            env.response.body = body === 'stream' ? Readable.from([Buffer.from('from '), Buffer.from('a stream')]) : body
+            env.response.body = body === 'stream' ? Readable.from([Buffer.from('from '), Buffer.from('a stream')])
+              : body === 'buffer' ? Buffer.from(expected) : body
             next(env)
           })
         }).target(target),
@@ -172,5 +177,6 @@ describe('argo plugin: valid HTTP/1.1 for strict clients', () => {
       const fetched = await fetch(`${front.url}/r`, { dispatcher: agent })
       assert.ok(Buffer.from(await fetched.arrayBuffer()).equals(expected))
     })
+    }
   }
 })
