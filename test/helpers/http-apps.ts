@@ -18,6 +18,12 @@ const express4 = require('express4') as typeof express5
 
 export type Framework = 'express5' | 'express4' | 'connect' | 'argo'
 export const FRAMEWORKS: Framework[] = ['express5', 'express4', 'connect', 'argo']
+/** Each front end once (Express 5 stands for the middleware), for suites that need no framework feature. */
+export const FRONT_ENDS: Framework[] = ['express5', 'argo']
+
+/** startApp on one front end: `const start = startOn(framework)` in a suite run once per front end. */
+export const startOn = (framework: Framework) => (routes: Record<string, Route>, options: Partial<HttpCacheOptions> = {}): Promise<TestApp> =>
+  startApp(routes, options, framework)
 
 /** A route handler in plain node:http terms, so every framework can run it. */
 export type Route = (req: IncomingMessage, res: ServerResponse, hit: number) => void
