@@ -51,6 +51,11 @@ export interface ArgoApp extends ArgoHost {
   use(plugin: ArgoPlugin | ArgoPackage): ArgoApp
   include(pkg: ArgoPackage): ArgoApp
   target(url: string): ArgoApp
+  /** A route served by argo itself; `get`, `post`… filter by method. */
+  route(path: string, plugin: ArgoPlugin): ArgoApp
+  get(path: string, plugin: ArgoPlugin): ArgoApp
+  /** A sub-app for the paths under `path` (argo.js map()). */
+  map(path: string, setup: (server: ArgoApp) => void): ArgoApp
   listen(port: number, host?: string): ArgoApp
   build(): { run(req: IncomingMessage, res: ServerResponse): void }
 }

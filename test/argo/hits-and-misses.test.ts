@@ -137,4 +137,40 @@ describe('argo plugin: hits and misses', () => {
     assert.ok(isHit(hit))
     assert.equal(hit.headers['access-control-allow-origin'], '*')
   })
+
+  it('argo as the origin: a route\'s env.response.body is stored, and the hit skips the route', async () => {
+    let routeCalls = 0
+    const front = await startArgoFront(() => {}, {
+      build: (a, p) => a.use(p).get('^/hello$', (handle) => {
+        handle('request', (env, next) => {
+          routeCalls++
+          env.response.setHeader('cache-control', 'public, max-age=60')
+          env.response.body = `héllo ${routeCalls}`
+          next(env)
+        })
+      }),
+    })
+    const storing = nextStoringEvent(front.plugin)
+    const miss = await request(`${front.url}/hello`)
+    assert.equal(await miss.body.text(), 'héllo 1')
+    await storing
+    const hit = await request(`${front.url}/hello`)
+    assert.match(String(hit.headers['cache-status']), /hit/)
+    assert.equal(await hit.body.text(), 'héllo 1')
+    assert.equal(routeCalls, 1)
+  })
+
+  it('in front of map(): a target mounted under a path is cached like any other', async () => {
+    const front = await startArgoFront(page, {
+      build: (a, p, target) => a.use(p).map('^/api', (server) => { server.target(target) }),
+    })
+    const storing = nextStoringEvent(front.plugin)
+    const miss = await request(`${front.url}/api/items`)
+    assert.equal(await miss.body.text(), 'page /items')
+    await storing
+    const hit = await request(`${front.url}/api/items`)
+    assert.match(String(hit.headers['cache-status']), /hit/)
+    assert.equal(await hit.body.text(), 'page /items')
+    assert.equal(front.originCalls('/items'), 1)
+  })
 })
