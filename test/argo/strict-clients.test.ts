@@ -179,4 +179,23 @@ describe('argo plugin: valid HTTP/1.1 for strict clients', () => {
     })
     }
   }
+
+  it('a route that sets env.response.headers (argo\'s documented form) with a wrong Content-Length still gets its body\'s byte length', async () => {
+    const front = await startArgoFront(() => {}, {
+      build: (a, p) => a.use(p).get('^/greeting$', (handle) => {
+        handle('request', (env, next) => {
+          env.response.headers = { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': '3', 'Cache-Control': CACHEABLE }
+          env.response.body = TEXT
+          next(env)
+        })
+      }),
+    })
+    const methods = ['GET', 'GET']
+    const [miss, hit] = await strictExchange(front.url, methods.map((method) => ({ method, path: '/greeting' })))
+    for (const r of [miss, hit]) {
+      assert.equal(r.body.toString(), TEXT)
+      assert.equal(r.headers['content-type'], 'text/plain; charset=utf-8')
+    }
+    assert.match(hit.headers['cache-status'], /hit/)
+  })
 })
