@@ -1,8 +1,9 @@
 /**
  * Real HTTP servers on port 0 for the middleware tests: the same routes
- * behind the cache in Express 5, Express 4 or plain Connect, or an Express 5
+ * behind the cache in Express 5, Express 4 or plain Connect, an Express 5
  * app behind `cache.handler(app)` ('handler': hits answered before the app),
- * with a count of the requests that reached the origin (the route handlers).
+ * or argo with the plugin, with a count of the requests that reached the
+ * origin (the route handlers).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -12,12 +13,19 @@ import express5 from 'express'
 import { httpCache, type HttpCacheMiddleware, type HttpCacheOptions } from '../../middleware/express.js'
 import { after } from 'node:test'
 import { tempDir } from './temp-dir.js'
+import { startArgoFront } from './argo-front.js'
 
 const require = createRequire(import.meta.url)
 const express4 = require('express4') as typeof express5
 
-export type Framework = 'express5' | 'express4' | 'connect' | 'handler'
-export const FRAMEWORKS: Framework[] = ['express5', 'express4', 'connect', 'handler']
+export type Framework = 'express5' | 'express4' | 'connect' | 'handler' | 'argo'
+export const FRAMEWORKS: Framework[] = ['express5', 'express4', 'connect', 'handler', 'argo']
+/** Each front end once (Express 5 stands for the middleware), for suites that need no framework feature. */
+export const FRONT_ENDS: Framework[] = ['express5', 'handler', 'argo']
+
+/** startApp on one front end: `const start = startOn(framework)` in a suite run once per front end. */
+export const startOn = (framework: Framework) => (routes: Record<string, Route>, options: Partial<HttpCacheOptions> = {}): Promise<TestApp> =>
+  startApp(routes, options, framework)
 
 /** A route handler in plain node:http terms, so every framework can run it. */
 export type Route = (req: IncomingMessage, res: ServerResponse, hit: number) => void
@@ -33,6 +41,10 @@ export interface TestApp {
 
 export async function startApp(routes: Record<string, Route>, options: Partial<HttpCacheOptions> = {},
   framework: Framework = 'express5', beforeCache: Array<(req: IncomingMessage, res: ServerResponse, next: () => void) => void> = []): Promise<TestApp> {
+  if (framework === 'argo') {
+    if (beforeCache.length > 0) throw new Error('argo has no Express middleware before the cache')
+    return startArgoApp(routes, options)
+  }
   // Admission 'always': these suites test what a stored response does, from the first miss on
   // (test/http/flooding.test.ts covers the default, 'second-hit').
   const cache = httpCache({ dir: options.store === undefined ? tempDir('http') : undefined, admission: 'always', ...options })
@@ -76,6 +88,37 @@ export async function startApp(routes: Record<string, Route>, options: Partial<H
   }
 }
 
-async function cacheReady(cache: HttpCacheMiddleware): Promise<void> {
+async function cacheReady(cache: Pick<HttpCacheMiddleware, 'purgeTag'>): Promise<void> {
   await cache.purgeTag('spillway-test-ready')
+}
+
+/**
+ * The 'argo' front end: the routes on a plain node:http origin, and argo
+ * with the spillway plugin in front of it, targeting it (argo-front.ts). A
+ * route that throws gets a 500, as Express and Connect give one. The cache
+ * is the plugin: the suites use only its controls (purge*, stats, events,
+ * close), which it shares with the middleware, never a (req, res, next) call.
+ */
+async function startArgoApp(routes: Record<string, Route>, options: Partial<HttpCacheOptions>): Promise<TestApp> {
+  const calls = new Map<string, number>()
+  const front = await startArgoFront((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]
+    const route = routes[path]
+    if (route === undefined) return void res.writeHead(404).end()
+    const n = (calls.get(path) ?? 0) + 1
+    calls.set(path, n)
+    try {
+      route(req, res, n)
+    } catch {
+      if (!res.headersSent) res.writeHead(500).end()
+      else res.destroy()
+    }
+  }, { cache: options })
+  return {
+    url: front.url,
+    server: front.server,
+    cache: front.plugin as unknown as HttpCacheMiddleware,
+    originCalls: (path) => (path === undefined ? [...calls.values()].reduce((a, b) => a + b, 0) : calls.get(path) ?? 0),
+    close: front.close,
+  }
 }

@@ -4,7 +4,7 @@ import http from 'node:http'
 import zlib from 'node:zlib'
 import { describe, it } from 'node:test'
 import request from 'supertest'
-import { startApp, type Route } from '../helpers/http-apps.js'
+import { FRONT_ENDS, startOn, type Route } from '../helpers/http-apps.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import type { HttpCacheMiddleware } from '../../middleware/http-cache.js'
 
@@ -43,10 +43,11 @@ function waiting(cache: HttpCacheMiddleware, count: number): Promise<void> {
   })
 }
 
-describe('request coalescing', () => {
+for (const framework of FRONT_ENDS) describe(`request coalescing (${framework})`, () => {
+  const start = startOn(framework)
   it('makes one origin call for N concurrent misses, and every request gets its response', async () => {
     const origin = gatedOrigin()
-    const app = await startApp({ '/slow': origin.route })
+    const app = await start({ '/slow': origin.route })
     const seven = waiting(app.cache, 7)
     const pending = Array.from({ length: 8 }, () => request(app.url).get('/slow').then((r) => r))
     await seven
@@ -60,7 +61,7 @@ describe('request coalescing', () => {
 
   it('stops waiting after lockTimeoutMs and goes to the origin itself', async () => {
     const origin = gatedOrigin()
-    const app = await startApp({ '/slow': origin.route }, { lockTimeoutMs: 50 })
+    const app = await start({ '/slow': origin.route }, { lockTimeoutMs: 50 })
     const first = request(app.url).get('/slow').then((r) => r)
     await origin.called(1)
     const second = request(app.url).get('/slow').then((r) => r)
@@ -86,7 +87,8 @@ function firstChunkKeepOpen(url: string): { first: Promise<Buffer>; close(): voi
   return { first, close: () => close() }
 }
 
-describe('coalescing releases waiters as soon as storing is ruled out (issue 10 E)', () => {
+for (const framework of FRONT_ENDS) describe(`coalescing releases waiters as soon as storing is ruled out (issue 10 E) (${framework})`, () => {
+  const start = startOn(framework)
   /** A stream that sends its head and a first chunk, then stays open until released. */
   function openStream(headers: Record<string, string>, firstChunk: Buffer | string): { route: Route; release(): void; called(n: number): Promise<void> } {
     let release!: () => void
@@ -108,7 +110,7 @@ describe('coalescing releases waiters as soon as storing is ruled out (issue 10 
 
   it('an unstorable stream (SSE, no-store) lets the next clients through at its head', { timeout: 20_000 }, async () => {
     const sse = openStream({ 'content-type': 'text/event-stream', 'cache-control': 'no-store' }, 'data: 1\n\n')
-    const app = await startApp({ '/events': sse.route }, { lockTimeoutMs: 600_000 })
+    const app = await start({ '/events': sse.route }, { lockTimeoutMs: 600_000 })
     const first = firstChunkKeepOpen(`${app.url}/events`)
     await sse.called(1)
     const second = firstChunkKeepOpen(`${app.url}/events`)
@@ -122,7 +124,7 @@ describe('coalescing releases waiters as soon as storing is ruled out (issue 10 
 
   it('a response over maxEntryBytes lets the next downloader through once it overflows', { timeout: 20_000 }, async () => {
     const big = openStream({ 'cache-control': 'max-age=60' }, Buffer.alloc(4096, 'b'))
-    const app = await startApp({ '/big': big.route }, { lockTimeoutMs: 600_000, maxEntryBytes: 1024 })
+    const app = await start({ '/big': big.route }, { lockTimeoutMs: 600_000, maxEntryBytes: 1024 })
     const first = firstChunkKeepOpen(`${app.url}/big`)
     await big.called(1)
     await first.first
@@ -136,7 +138,7 @@ describe('coalescing releases waiters as soon as storing is ruled out (issue 10 
 
   it('the tee keeps nothing of a response once storing is ruled out', async () => {
     const sse = openStream({ 'content-type': 'text/event-stream', 'cache-control': 'no-store' }, Buffer.alloc(64 * 1024, 'e'))
-    const app = await startApp({ '/events': sse.route })
+    const app = await start({ '/events': sse.route })
     const client = firstChunkKeepOpen(`${app.url}/events`)
     assert.equal((await client.first).length > 0, true)
     assert.equal(app.cache.stats().bufferedBytes, 0, 'nothing kept of the open no-store stream')
@@ -158,7 +160,7 @@ describe('coalescing releases waiters as soon as storing is ruled out (issue 10 
         res.end(zlib.brotliCompressSync(`n=${n}`))
       }
     })
-    const app = await startApp({ '/enc': origin.route })
+    const app = await start({ '/enc': origin.route })
     const one = waiting(app.cache, 1)
     const leader = rawRequest(`${app.url}/enc`, { headers: { 'accept-encoding': 'gzip;q=1, br;q=0.5' } })
     await origin.called(1)
@@ -170,14 +172,15 @@ describe('coalescing releases waiters as soon as storing is ruled out (issue 10 
   })
 })
 
-describe('hit-for-pass (issue 10 E)', () => {
+for (const framework of FRONT_ENDS) describe(`hit-for-pass (issue 10 E) (${framework})`, () => {
+  const start = startOn(framework)
   it('after an unstorable response, concurrent requests for its URL go to the origin without waiting; a stored one ends that', { timeout: 20_000 }, async () => {
     let storable = false
     let release!: () => void
     let gate = Promise.resolve()
     const reached: Array<() => void> = []
     const called = (n: number) => new Promise<void>((resolve) => { reached[n] = resolve })
-    const app = await startApp({ '/nostore': (_req, res, n) => {
+    const app = await start({ '/nostore': (_req, res, n) => {
       reached[n]?.()
       void gate.then(() => {
         res.setHeader('cache-control', storable ? 'max-age=60' : 'no-store')
@@ -211,13 +214,14 @@ describe('hit-for-pass (issue 10 E)', () => {
   })
 })
 
-describe('coalescing behind a revalidation', () => {
+for (const framework of FRONT_ENDS) describe(`coalescing behind a revalidation (${framework})`, () => {
+  const start = startOn(framework)
   it('requests that wait on a revalidation are served the entry its 304 renewed', async () => {
     let now = 1_700_000_000_000
     let gate = Promise.resolve()
     let release!: () => void
     let reached: (() => void) | undefined
-    const app = await startApp({ '/rv': (req, res, n) => {
+    const app = await start({ '/rv': (req, res, n) => {
       reached?.()
       void gate.then(() => {
         res.setHeader('cache-control', 'max-age=10')

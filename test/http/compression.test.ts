@@ -36,7 +36,8 @@ function jsonRoute(framework: Framework, style: Style, compress: Middleware | un
   const write = (res: ServerResponse) => {
     if (style === 'send') {
       res.setHeader('cache-control', CACHEABLE)
-      if (framework === 'connect') {
+      // Connect's and argo's origins are plain node:http: no res.json.
+      if (framework === 'connect' || framework === 'argo') {
         res.setHeader('content-type', 'application/json; charset=utf-8')
         res.end(JSON_TEXT)
       } else {
@@ -115,8 +116,10 @@ const GZIP = 'gzip'
 const NONE = undefined
 
 for (const framework of FRAMEWORKS) {
-  // Before the app, the cache has nothing in front of it: compression can only be the app's.
-  for (const setup of (framework === 'handler' ? ['after'] : ['after', 'before']) as Setup[]) {
+  for (const setup of ['after', 'before'] as Setup[]) {
+    // Before the app (handler) or under argo, nothing runs between the client and the cache: compression()
+    // is Express middleware, so it can only be the origin's own (mounted after the cache).
+    if ((framework === 'handler' || framework === 'argo') && setup === 'before') continue
     const routes: Record<string, Route> = {}
     const compress = setup === 'after' ? (compression() as unknown as Middleware) : undefined
     for (const style of STYLES) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import request from 'supertest'
-import { startApp, type Route } from '../helpers/http-apps.js'
+import { FRONT_ENDS, startOn, type Route } from '../helpers/http-apps.js'
 
 const BODY = 'abcdefghijklmnopqrstuvwxyz'
 const doc: Route = (req, res) => {
@@ -12,9 +12,10 @@ const doc: Route = (req, res) => {
   res.end(req.method === 'HEAD' ? undefined : BODY)
 }
 
-describe('conditional, HEAD and Range requests', () => {
+for (const framework of FRONT_ENDS) describe(`conditional, HEAD and Range requests (${framework})`, () => {
+  const start = startOn(framework)
   it('answers If-None-Match and If-Modified-Since with 304 from the cache', async () => {
-    const app = await startApp({ '/d': doc })
+    const app = await start({ '/d': doc })
     await request(app.url).get('/d')
     const byTag = await request(app.url).get('/d').set('if-none-match', 'W/"v1"')
     assert.equal(byTag.status, 304)
@@ -28,7 +29,7 @@ describe('conditional, HEAD and Range requests', () => {
   })
 
   it('answers HEAD from the GET entry, and never stores a HEAD response as the GET', async () => {
-    const app = await startApp({ '/d': doc })
+    const app = await start({ '/d': doc })
     const head = await request(app.url).head('/d')
     assert.equal(head.status, 200)
     const get = await request(app.url).get('/d')
@@ -42,7 +43,7 @@ describe('conditional, HEAD and Range requests', () => {
   })
 
   it('serves byte ranges from the cached body: 206, suffix ranges, 416, and If-Range', async () => {
-    const app = await startApp({ '/d': doc })
+    const app = await start({ '/d': doc })
     await request(app.url).get('/d')
     const part = await request(app.url).get('/d').set('range', 'bytes=2-5')
     assert.equal(part.status, 206)

@@ -10,18 +10,19 @@ import { once } from 'node:events'
 import zlib from 'node:zlib'
 import { describe, it } from 'node:test'
 import request from 'supertest'
-import { startApp } from '../helpers/http-apps.js'
+import { FRONT_ENDS, startOn } from '../helpers/http-apps.js'
 import { rawRequest, rawSocketRequest } from '../helpers/raw-http.js'
 import { acceptsCoding } from '../../middleware/vary.js'
 import { entityTags, ifNoneMatchHolds, notModifiedSelects } from '../../middleware/validators.js'
 
 const T0 = 1_700_000_000_000
 
-describe('one match for every serving path (issue 10 B)', () => {
+for (const framework of FRONT_ENDS) describe(`one match for every serving path (issue 10 B) (${framework})`, () => {
+  const start = startOn(framework)
   it('Vary values that differ only in case are different variants (X-Tenant: Acme is not acme), also in an outage', async () => {
     let now = T0
     let down = false
-    const app = await startApp({ '/t': (req, res) => {
+    const app = await start({ '/t': (req, res) => {
       if (down) { res.statusCode = 503; res.end('down'); return }
       res.setHeader('cache-control', 'max-age=10')
       res.setHeader('vary', 'X-Tenant')
@@ -39,7 +40,7 @@ describe('one match for every serving path (issue 10 B)', () => {
   it('after a 304 revalidated one variant, an outage never serves it to another variant', async () => {
     let now = T0
     let down = false
-    const app = await startApp({ '/v': (req, res) => {
+    const app = await start({ '/v': (req, res) => {
       if (down) { res.statusCode = 503; res.end('down'); return }
       const lang = req.headers['accept-language'] ?? 'none'
       res.setHeader('cache-control', 'max-age=10')
@@ -61,11 +62,12 @@ describe('one match for every serving path (issue 10 B)', () => {
   })
 })
 
-describe('RFC details (issue 10 F)', () => {
+for (const framework of FRONT_ENDS) describe(`RFC details (issue 10 F) (${framework})`, () => {
+  const start = startOn(framework)
   it('a 304 answering the client\'s own If-None-Match does not update the stored entry (RFC 9111 §4.3.4)', async () => {
     let now = T0
     let version = 'v1'
-    const app = await startApp({ '/r': (req, res) => {
+    const app = await start({ '/r': (req, res) => {
       res.setHeader('cache-control', 'max-age=10')
       res.setHeader('etag', `"${version}"`)
       if ((req.headers['if-none-match'] ?? '').includes(`"${version}"`)) { res.statusCode = 304; res.end(); return }
@@ -86,7 +88,7 @@ describe('RFC details (issue 10 F)', () => {
 
   it('a 304 whose ETag is not the entry\'s still answers an unconditional client with the body, and updates nothing', async () => {
     let now = T0
-    const app = await startApp({ '/odd': (req, res) => {
+    const app = await start({ '/odd': (req, res) => {
       res.setHeader('cache-control', 'max-age=10')
       if (req.headers['if-none-match'] !== undefined) { res.setHeader('etag', '"other"'); res.statusCode = 304; res.end(); return }
       res.setHeader('etag', '"v1"')
@@ -104,7 +106,7 @@ describe('RFC details (issue 10 F)', () => {
 
   it('keeps the entry\'s tags through a 304 revalidation', async () => {
     let now = T0
-    const app = await startApp({ '/tagged': (req, res) => {
+    const app = await start({ '/tagged': (req, res) => {
       res.setHeader('cache-control', 'max-age=10')
       res.setHeader('etag', '"x"')
       res.setHeader('surrogate-key', 'section')
@@ -118,7 +120,7 @@ describe('RFC details (issue 10 F)', () => {
   })
 
   it('does not store a body shorter than its Content-Length (RFC 9112 §6.3)', async () => {
-    const app = await startApp({ '/short': (_req, res) => {
+    const app = await start({ '/short': (_req, res) => {
       res.writeHead(200, { 'cache-control': 'max-age=60', 'content-length': '100' })
       res.end(Buffer.alloc(50, 'x'))
     } })
@@ -132,7 +134,7 @@ describe('RFC details (issue 10 F)', () => {
     it(`${directive}: fresh is a hit; stale is never served on an origin error or to max-stale (RFC 9111 §5.2.2.2, §5.2.2.8)`, async () => {
       let now = T0
       let down = false
-      const app = await startApp({ '/m': (_req, res, n) => {
+      const app = await start({ '/m': (_req, res, n) => {
         if (down) { res.statusCode = 503; res.end('down'); return }
         res.setHeader('cache-control', `max-age=10, stale-if-error=600, ${directive}`)
         res.end(`m${n}`)
@@ -151,7 +153,7 @@ describe('RFC details (issue 10 F)', () => {
     assert.equal(acceptsCoding('gzip;q=0, *', 'gzip'), false)
     assert.equal(acceptsCoding('*;q=0, gzip', 'gzip'), true)
     assert.equal(acceptsCoding('*', 'br'), true)
-    const app = await startApp({ '/z': (req, res) => {
+    const app = await start({ '/z': (req, res) => {
       res.setHeader('cache-control', 'max-age=60')
       if (/gzip/.test(req.headers['accept-encoding'] ?? '') && !/gzip;q=0/.test(req.headers['accept-encoding'] ?? '')) {
         res.setHeader('content-encoding', 'gzip')
@@ -167,7 +169,7 @@ describe('RFC details (issue 10 F)', () => {
   })
 
   it('purge and Location invalidation find the normalised key (unsorted query, relative Location)', async () => {
-    const app = await startApp({
+    const app = await start({
       '/search': (_req, res, n) => { res.setHeader('cache-control', 'max-age=600'); res.end(`s${n}`) },
       '/items/1': (_req, res, n) => { res.setHeader('cache-control', 'max-age=600'); res.end(`i${n}`) },
       '/items/new': (_req, res) => { res.statusCode = 201; res.setHeader('location', '1?b=2&a=1'); res.end() },
@@ -184,7 +186,7 @@ describe('RFC details (issue 10 F)', () => {
   })
 
   it('a pipelined PUT then GET on one socket gets the post-PUT body', async () => {
-    const app = await startApp({ '/p': (req, res, n) => {
+    const app = await start({ '/p': (req, res, n) => {
       if (req.method === 'PUT') { res.statusCode = 204; res.end(); return }
       res.setHeader('cache-control', 'max-age=600')
       res.end(`p${n}`)
@@ -198,7 +200,7 @@ describe('RFC details (issue 10 F)', () => {
   })
 
   it('If-None-Match: * matches an entry without an ETag; an ETag with a comma matches itself (RFC 9110 §13.1.2)', async () => {
-    const app = await startApp({
+    const app = await start({
       '/noetag': (_req, res) => { res.setHeader('cache-control', 'max-age=60'); res.end('x') },
       '/comma': (_req, res) => { res.setHeader('cache-control', 'max-age=60'); res.setHeader('etag', '"a,b"'); res.end('y') },
     })
@@ -210,13 +212,13 @@ describe('RFC details (issue 10 F)', () => {
   })
 
   it('Cache-Status ttl is the freshness left, without the stale-while-revalidate window (RFC 9211 §2.4)', async () => {
-    const app = await startApp({ '/s': (_req, res) => { res.setHeader('cache-control', 'max-age=1, stale-while-revalidate=30'); res.end('s') } }, { now: () => T0 })
+    const app = await start({ '/s': (_req, res) => { res.setHeader('cache-control', 'max-age=1, stale-while-revalidate=30'); res.end('s') } }, { now: () => T0 })
     await request(app.url).get('/s')
     assert.match((await request(app.url).get('/s')).headers['cache-status'], /hit; ttl=1(;|$)/)
   })
 
   it('a Vary header set as an array (res.append) leaves the entry servable', async () => {
-    const app = await startApp({ '/va': (_req, res) => {
+    const app = await start({ '/va': (_req, res) => {
       res.setHeader('cache-control', 'max-age=60')
       res.setHeader('vary', ['Accept-Language', 'X-Theme'])
       res.end('varied')
@@ -229,11 +231,12 @@ describe('RFC details (issue 10 F)', () => {
   })
 })
 
-describe('a colliding Host never reaches another URL\'s request (issue 10 B)', () => {
+for (const framework of FRONT_ENDS) describe(`a colliding Host never reaches another URL's request (issue 10 B) (${framework})`, () => {
+  const start = startOn(framework)
   it('an entry stored through Host "victim.test/admin" is not a stale fallback for victim.test/admin/public', async () => {
     let now = T0
     let down = false
-    const app = await startApp({ '/public': (_req, res) => { res.setHeader('cache-control', 'max-age=10'); res.end('planted') },
+    const app = await start({ '/public': (_req, res) => { res.setHeader('cache-control', 'max-age=10'); res.end('planted') },
       '/admin/public': (_req, res) => {
         if (down) { res.statusCode = 503; res.end('down'); return }
         res.setHeader('cache-control', 'max-age=10')

@@ -52,7 +52,9 @@ for (const framework of FRAMEWORKS) {
       assert.equal((await request(app.url).get('/items/1')).text, 'item n=4', 'and its Location, /items/1')
     })
 
-    it('purges by tag (Surrogate-Key, res.locals.cacheTags), by URL and by prefix', async () => {
+    // res.locals.cacheTags is Express's and Connect's: under argo the route runs in another server than the cache
+    // (test/argo/hits-and-misses.test.ts purges by Surrogate-Key, URL and prefix through argo).
+    it('purges by tag (Surrogate-Key, res.locals.cacheTags), by URL and by prefix', { skip: framework === 'argo' && 'res.locals is not argo\'s' }, async () => {
       const app = await startApp({
         '/items/1': item,
         '/local': ((_req, res, n) => {

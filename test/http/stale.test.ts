@@ -2,9 +2,10 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { describe, it } from 'node:test'
 import request from 'supertest'
-import { startApp, type Route } from '../helpers/http-apps.js'
+import { FRONT_ENDS, startOn, type Route } from '../helpers/http-apps.js'
 
-describe('stale entries', () => {
+for (const framework of FRONT_ENDS) describe(`stale entries (${framework})`, () => {
+  const start = startOn(framework)
   it('revalidates a stale entry with its validators; a 304 refreshes it and the client gets the cached body', async () => {
     let now = 1_700_000_000_000
     const conditional: string[] = []
@@ -19,7 +20,7 @@ describe('stale entries', () => {
       }
       res.end(`body ${n}`)
     }
-    const app = await startApp({ '/r': route }, { now: () => now })
+    const app = await start({ '/r': route }, { now: () => now })
     assert.equal((await request(app.url).get('/r')).text, 'body 1')
     now += 20_000
     const revalidated = await request(app.url).get('/r')
@@ -34,7 +35,7 @@ describe('stale entries', () => {
 
   it('stale-while-revalidate serves the stale entry at once and refreshes it once in the background', async () => {
     let now = 1_700_000_000_000
-    const app = await startApp({ '/swr': (_req, res, n) => { res.setHeader('cache-control', 'max-age=10, stale-while-revalidate=60'); res.end(`v${n}`) } }, { now: () => now })
+    const app = await start({ '/swr': (_req, res, n) => { res.setHeader('cache-control', 'max-age=10, stale-while-revalidate=60'); res.end(`v${n}`) } }, { now: () => now })
     await request(app.url).get('/swr')
     now += 20_000
     const refreshed_ = once(app.cache.events, 'refreshed')
@@ -56,7 +57,7 @@ describe('stale entries', () => {
       res.setHeader('cache-control', 'max-age=10, stale-if-error=60')
       res.end(`ok ${n}`)
     }
-    const app = await startApp({ '/e': route, '/plain': (_req, res, n) => {
+    const app = await start({ '/e': route, '/plain': (_req, res, n) => {
       if (failing) throw new Error('origin exploded')
       res.setHeader('cache-control', 'max-age=10')
       res.end(`plain ${n}`)
@@ -84,7 +85,7 @@ describe('stale entries', () => {
     const late = new Promise<void>((resolve) => { releaseLate = resolve })
     let lateSent!: () => void
     const lateDone = new Promise<void>((resolve) => { lateSent = resolve })
-    const app = await startApp({ '/t': (_req, res, n) => {
+    const app = await start({ '/t': (_req, res, n) => {
       const send = () => { res.setHeader('cache-control', 'max-age=10'); res.end(`t${n}`) }
       if (slow) {
         slow = false

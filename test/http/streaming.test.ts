@@ -88,7 +88,7 @@ function breaksOnFirstCall(body: Buffer, breakOff: (res: ServerResponse) => void
 }
 
 for (const framework of FRAMEWORKS) {
-  const express = framework !== 'connect'
+  const express = framework === 'express5' || framework === 'express4'
   const dir = tempDir('streaming-files')
   const bodies = {
     chunks: patternBytes(300 * 1024, 11),
@@ -272,7 +272,13 @@ for (const framework of FRAMEWORKS) {
 
     it('does not store a response whose origin threw after sending headers and part of the body', async () => {
       const storedBefore = app.cache.stats().stored
-      await assert.rejects(rawRequest(app.url + '/thrown'), 'the client should see the response cut short')
+      if (framework === 'argo') {
+        // The origin is another server: the reset may reach argo before the head does, and argo then answers 503.
+        const first = await rawRequest(app.url + '/thrown').catch((err: Error) => err)
+        assert.ok(first instanceof Error || first.status === 503, 'the client should see the response cut short, or an error status')
+      } else {
+        await assert.rejects(rawRequest(app.url + '/thrown'), 'the client should see the response cut short')
+      }
       assert.equal(app.cache.stats().stored, storedBefore, 'the broken response was stored')
       const next = await rawRequest(app.url + '/thrown')
       assert.equal(app.originCalls('/thrown'), 2, 'the request after the failure did not reach the origin')

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import request from 'supertest'
-import { startApp, type Route } from '../helpers/http-apps.js'
+import { FRONT_ENDS, startOn, type Route } from '../helpers/http-apps.js'
 
 const byLanguage: Route = (req, res) => {
   res.setHeader('cache-control', 'max-age=60')
@@ -9,9 +9,10 @@ const byLanguage: Route = (req, res) => {
   res.end(`hello in ${req.headers['accept-language'] ?? 'default'}`)
 }
 
-describe('Vary', () => {
+for (const framework of FRONT_ENDS) describe(`Vary (${framework})`, () => {
+  const start = startOn(framework)
   it('keeps one variant per value of the request headers named by Vary', async () => {
-    const app = await startApp({ '/v': byLanguage })
+    const app = await start({ '/v': byLanguage })
     for (const lang of ['en', 'fr', 'en', 'fr']) {
       const res = await request(app.url).get('/v').set('accept-language', lang)
       assert.equal(res.text, `hello in ${lang}`)
@@ -21,7 +22,7 @@ describe('Vary', () => {
   })
 
   it('never stores Vary: *', async () => {
-    const app = await startApp({ '/star': (_req, res) => { res.setHeader('cache-control', 'max-age=60'); res.setHeader('vary', '*'); res.end('x') } })
+    const app = await start({ '/star': (_req, res) => { res.setHeader('cache-control', 'max-age=60'); res.setHeader('vary', '*'); res.end('x') } })
     await request(app.url).get('/star')
     await request(app.url).get('/star')
     assert.equal(app.originCalls('/star'), 2)
@@ -29,7 +30,7 @@ describe('Vary', () => {
   })
 
   it('normalises Accept-Encoding, so equivalent lists share a variant', async () => {
-    const app = await startApp({ '/e': (_req, res) => { res.setHeader('cache-control', 'max-age=60'); res.setHeader('vary', 'accept-encoding'); res.end('body') } })
+    const app = await start({ '/e': (_req, res) => { res.setHeader('cache-control', 'max-age=60'); res.setHeader('vary', 'accept-encoding'); res.end('body') } })
     await request(app.url).get('/e').set('accept-encoding', 'gzip, deflate, br')
     await request(app.url).get('/e').set('accept-encoding', 'br,gzip')
     assert.equal(app.originCalls('/e'), 1)
