@@ -7,6 +7,7 @@ import { SpillwayError } from '../errors.js'
 import { logPosition } from './follow.js'
 import { JournalUsage } from './journal-usage.js'
 import { retiredJournal, retiredMark } from './log-marks.js'
+import type { ReadMarks } from './read-marks.js'
 import type { TagIndex } from './tag-index.js'
 import { otherCarries, tagBlockAt } from './tag-purge.js'
 
@@ -86,6 +87,8 @@ export class DiskTier {
    * older one back.
    */
   unsettled = false
+  /** Every process's disk reads (read-marks.ts): a move that keeps the hit bit carries the record's mark along. */
+  readMarks: ReadMarks | undefined
   #beforeRemove = new Set<(journalId: number) => void>()
 
   constructor(journals: JournalDir) {
@@ -203,7 +206,11 @@ export class DiskTier {
     this.usage.appendedBytes += at.length
     this.usage.died(keydir.journalId(slot), keydir.length(slot))
     keydir.update(slot, at.journalId, at.offset, at.length, fields.expiresAt)
-    if (wasHit && keepHit) keydir.markHit(slot)
+    if (keepHit) {
+      if (wasHit) keydir.markHit(slot)
+      // Another process's read of the record is as much a read of its copy.
+      if (this.readMarks?.take(journalId, offset) === true) this.readMarks.mark(at.journalId, at.offset)
+    }
     return at.length
   }
 

@@ -76,6 +76,7 @@ export class Store {
     this.leases = LeaseTable.open(api, options.dir)
     this.#readMarks = ReadMarks.open(api, options.dir)
     this.#disk = disk
+    disk.readMarks = this.#readMarks
     this.#lock = lock
     this.#counters = counters
     this.#heap = new HeapTier(options.maxHeapBytes)
