@@ -25,15 +25,18 @@ export function compactionCandidates(disk: DiskTier, start: number, sweep: numbe
 /**
  * Rewrites the journals `ids` (Bitcask's merge): each journal's live records
  * are re-appended as moves and the journal is deleted. The work is drained in
- * slices of `sliceMs`, yielding between them, so requests never wait long.
+ * slices of `sliceMs`, yielding between them, so requests never wait long;
+ * once `stopped()` says so, at the next yield, the journal under way is
+ * left whole and the rest are not begun.
  */
-export async function compact(disk: DiskTier, ids: number[], sliceMs: number): Promise<CompactionReport> {
+export async function compact(disk: DiskTier, ids: number[], sliceMs: number, stopped: () => boolean = () => false): Promise<CompactionReport> {
   const report: CompactionReport = { journals: [], moved: 0, carried: 0, superseded: 0, reclaimedBytes: 0 }
   for (const id of ids) {
+    if (stopped()) break
     const capacity = disk.journals.journal(id)?.capacity
     if (capacity === undefined) continue
     const older = disk.journals.journalIds().some((other) => other < id)
-    const drained = await drainJournal(disk, id, { keep: () => true, carryTombstones: older, keepHitBit: true, sliceMs: () => sliceMs })
+    const drained = await drainJournal(disk, id, { keep: () => true, carryTombstones: older, keepHitBit: true, sliceMs: () => sliceMs, stopped })
     if (drained === undefined) continue
     report.journals.push(id)
     report.moved += drained.moved

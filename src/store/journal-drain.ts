@@ -21,6 +21,12 @@ export interface DrainPlan {
   dropped?(key: Uint8Array, tags: Uint8Array | undefined): void
   /** Milliseconds of work between yields to the event loop; read before each entry, so a caller can hurry a drain. */
   sliceMs(): number
+  /**
+   * Checked after each yield: true gives the drain up there, leaving the
+   * journal whole (a compaction's moved records are then duplicates their
+   * copies supersede). @default never
+   */
+  stopped?(): boolean
 }
 
 export interface DrainReport {
@@ -131,7 +137,7 @@ function pacer(disk: DiskTier, journalId: number, plan: DrainPlan, step: 'entry'
     } else {
       return true
     }
-    return disk.journals.journal(journalId) !== undefined
+    return plan.stopped?.() !== true && disk.journals.journal(journalId) !== undefined
   }
 }
 

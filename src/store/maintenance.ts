@@ -32,7 +32,8 @@ const NOTHING_COMPACTED: CompactionReport = Object.freeze({ journals: [], moved:
  * The disk budget and compaction, in the background: one task at a time in
  * this process, and, through the maintenance lease, in one process at a
  * time among those sharing the directory. A task queued when the store
- * closes never starts: close() waits only for the one under way.
+ * closes never starts, and a compaction under way stops at its next yield:
+ * close() waits only for that slice (and for an eviction under way).
  */
 export class Maintenance {
   #store: MaintainedStore
@@ -40,6 +41,8 @@ export class Maintenance {
   #queue: Promise<unknown> = Promise.resolve()
   #queued = false
   #closed = false
+  /** A compaction under way gives up at its next yield once the store closes: it has nothing to lose by stopping. */
+  #stopped = () => this.#closed
 
   constructor(store: MaintainedStore, lease: MaintenanceLease) {
     this.#store = store
@@ -76,7 +79,7 @@ export class Maintenance {
     const sweep = store.options.compactionSweepThreshold
     return this.#enqueue(() => this.#lease.run(async () => {
       store.catchUp()
-      const report = await compact(store.disk, compactionCandidates(store.disk, sweep, sweep), store.options.compactionSliceMs)
+      const report = await compact(store.disk, compactionCandidates(store.disk, sweep, sweep), store.options.compactionSliceMs, this.#stopped)
       store.counters.noteCompaction(report)
       return report
     }, NOTHING_COMPACTED))
@@ -109,7 +112,7 @@ export class Maintenance {
     for (const report of evictions) counters.noteEviction(report)
     if (!options.autoCompact) return
     const ids = compactionCandidates(disk, options.compactionThreshold, options.compactionSweepThreshold)
-    if (ids.length > 0) counters.noteCompaction(await compact(disk, ids, compactionSliceMs))
+    if (ids.length > 0) counters.noteCompaction(await compact(disk, ids, compactionSliceMs, this.#stopped))
   }
 
   /** Runs `task` after every task queued before it; one that closing overtook rejects with ERR_STORE_CLOSED. */

@@ -42,6 +42,38 @@ for (const backend of BACKENDS) {
       await reopened.close()
     })
 
+    it('close() stops a compaction under way at its next step, and every value is still there after a reopen', async () => {
+      const dir = tempDir('close-compacting')
+      const store = await openStore({ dir, backend, journalBytes: JOURNAL_BYTES, autoCompact: false, compression: false })
+      for (let i = 0; i < KEYS; i++) await store.set(`key-${i}`, valueFor(`key-${i}`, 0, 150))
+      for (let i = 0; i < KEYS; i += 2) await store.set(`key-${i}`, valueFor(`key-${i}`, 1, 150))
+      let steps = 0
+      let stepsAfterClose = 0
+      let closing: Promise<void> | undefined
+      drainStepHook.beforeStep = () => {
+        steps++
+        if (closing !== undefined) stepsAfterClose++
+        // A few steps in, the store is closed from inside the compaction's own step.
+        else if (steps === 5) closing = store.close()
+      }
+      let report: CompactionReport
+      try {
+        report = await store.compact()
+        await closing
+      } finally {
+        drainStepHook.beforeStep = undefined
+      }
+      assert.ok(closing !== undefined, `the compaction took ${steps} steps`)
+      assert.equal(stepsAfterClose, 0, 'no step of the compaction ran after close()')
+      assert.deepEqual(report.journals, [], 'the journal under way is left whole')
+      const reopened = await openStore({ dir, backend, journalBytes: JOURNAL_BYTES, maxHeapBytes: 0 })
+      for (let i = 0; i < KEYS; i++) {
+        const got = await reopened.get(`key-${i}`)
+        assert.ok(got && isValueFor(`key-${i}`, i % 2 === 0 ? 1 : 0, got), `key-${i} after the interrupted compaction`)
+      }
+      await reopened.close()
+    })
+
     it('an overwrite or delete racing the compaction wins, now and after a reopen', async () => {
       const dir = tempDir('race')
       const store = await openStore({ dir, backend, journalBytes: JOURNAL_BYTES, autoCompact: false, compression: false })
