@@ -136,10 +136,9 @@ function errorCode(err: unknown): string {
 export function answerError(res: ServerResponse, status: number, reason: string, what: string): void {
   if (res.headersSent || res.destroyed) return void res.destroy()
   const body = `${status} ${reason}: ${what}\n`
-  res.writeHead(status, {
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': String(Buffer.byteLength(body)),
-    'cache-control': 'no-store',
-  })
+  res.setHeader('content-type', 'text/plain; charset=utf-8')
+  res.setHeader('content-length', String(Buffer.byteLength(body)))
+  res.setHeader('cache-control', 'no-store')
+  res.writeHead(status)
   res.end(body)
 }
