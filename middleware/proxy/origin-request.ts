@@ -113,7 +113,7 @@ function describeFailure(err: unknown, opts: ResolvedProxyOptions): [number, str
     case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
       return [400, 'Bad Request', 'the request body did not match its Content-Length']
   }
-  if (code.startsWith('HPE_') || code === 'UND_ERR_INFO' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+  if (code.startsWith('HPE_') || code === 'HTTPParserError' || code === 'UND_ERR_INFO' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
     return [502, 'Bad Gateway', `the origin sent an invalid response (${code})`]
   }
   if (code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('ERR_SSL')) {

@@ -142,3 +142,33 @@ export function selfSignedCertificate(): { key: string; cert: string; certFile: 
   if (made.error !== undefined || made.status !== 0) return { skip: `openssl could not make a certificate: ${made.error?.message ?? made.stderr}` }
   return { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8'), certFile }
 }
+
+/**
+ * An origin that speaks raw bytes: for each request head it reads, `respond`
+ * writes what it likes to the socket (a body shorter than its
+ * Content-Length, garbage) and may close it. Counts the requests.
+ */
+export async function startRawOrigin(respond: (socket: import('node:net').Socket, n: number) => void): Promise<{ url: string; calls(): number }> {
+  const net = await import('node:net')
+  let calls = 0
+  const sockets = new Set<import('node:net').Socket>()
+  const server = net.createServer((socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+    let head = ''
+    socket.on('data', (chunk: Buffer) => {
+      head += chunk.toString('latin1')
+      while (head.includes('\r\n\r\n')) {
+        head = head.slice(head.indexOf('\r\n\r\n') + 4)
+        respond(socket, ++calls)
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  after(() => new Promise<void>((resolve) => {
+    for (const socket of sockets) socket.destroy()
+    server.close(() => resolve())
+  }))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls: () => calls }
+}
