@@ -123,7 +123,7 @@ async function runCell(group: Group, n: number, writeEvery: number, seconds: num
   return Promise.all(running.map(async (c) => (await c.expect('ran')).result))
 }
 
-interface Cell { rate: number; cpuPct: number; cpuNsPerOp: number; hitPct: number }
+interface Cell { rate: number; cpuPct: number; cpuNsPerOp: number; systemNsPerOp: number; faultsPerKOp: number; hitPct: number }
 
 function summarize(results: RunResult[]): Cell {
   const ops = (r: RunResult) => r.reads + r.writes
@@ -133,7 +133,9 @@ function summarize(results: RunResult[]): Cell {
   const reads = results.reduce((sum, r) => sum + r.reads, 0)
   const hits = results.reduce((sum, r) => sum + r.hits, 0)
   const cpuPct = results.reduce((sum, r) => sum + (100 * r.cpuUs * 1e3) / r.wallNs, 0)
-  return { rate, cpuPct, cpuNsPerOp: (cpuUs * 1e3) / allOps, hitPct: (100 * hits) / Math.max(1, reads) }
+  const systemUs = results.reduce((sum, r) => sum + r.systemUs, 0)
+  const faults = results.reduce((sum, r) => sum + r.minorFaults, 0)
+  return { rate, cpuPct, cpuNsPerOp: (cpuUs * 1e3) / allOps, systemNsPerOp: (systemUs * 1e3) / allOps, faultsPerKOp: (1e3 * faults) / allOps, hitPct: (100 * hits) / Math.max(1, reads) }
 }
 
 // --- 1. Throughput ----------------------------------------------------
@@ -155,7 +157,8 @@ async function throughput(groups: Group[]): Promise<void> {
         const mid = [...all].sort((a, b) => a.rate - b.rate)[all.length >> 1]
         cells.set(cellKey(w.id, g.engine, n), mid)
         console.log(`  ${w.label.padEnd(16)} ${g.engine.padEnd(8)} ${n} proc  ${Math.round(mid.rate).toLocaleString('en-US').padStart(11)} ops/s  ` +
-          `CPU ${mid.cpuPct.toFixed(0).padStart(3)} %  ${mid.cpuNsPerOp.toFixed(0).padStart(6)} ns CPU/op` +
+          `CPU ${mid.cpuPct.toFixed(0).padStart(3)} %  ${mid.cpuNsPerOp.toFixed(0).padStart(6)} ns CPU/op ` +
+          `(system ${mid.systemNsPerOp.toFixed(0)} ns, ${mid.faultsPerKOp.toFixed(1)} faults per 1000 ops)` +
           (mid.hitPct < 100 ? `  ⚠ ${mid.hitPct.toFixed(2)} % of reads found` : ''))
       }
     }
@@ -268,7 +271,7 @@ function formatRate(n: number): string {
 const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a / b)
 const showRatio = (r: number | undefined): string => (r === undefined ? '' : `${r.toFixed(2)}×`)
 
-const throughputTable: string[][] = [['workload', 'engine', 'processes', 'ops/s', 'MB/s read', 'CPU %', 'CPU ns/op', 'vs 1 process', 'spillway ÷ lmdb']]
+const throughputTable: string[][] = [['workload', 'engine', 'processes', 'ops/s', 'MB/s read', 'CPU %', 'CPU ns/op', 'system ns/op', 'faults per 1000 ops', 'vs 1 process', 'spillway ÷ lmdb']]
 for (const w of WORKLOADS) {
   for (const engine of ENGINES) {
     for (const n of PROCESSES) {
@@ -277,7 +280,7 @@ for (const w of WORKLOADS) {
       const readShare = w.writeEvery === 0 ? 1 : 1 - 1 / w.writeEvery
       throughputTable.push([
         w.label, engine, String(n), formatRate(c.rate), ((c.rate * readShare * MEAN_VALUE) / 1e6).toFixed(0),
-        c.cpuPct.toFixed(0), c.cpuNsPerOp.toFixed(0),
+        c.cpuPct.toFixed(0), c.cpuNsPerOp.toFixed(0), c.systemNsPerOp.toFixed(0), c.faultsPerKOp.toFixed(1),
         showRatio(ratio(c.rate, cells.get(cellKey(w.id, engine, 1))?.rate)),
         engine === 'spillway' ? showRatio(ratio(c.rate, cells.get(cellKey(w.id, 'lmdb', n))?.rate)) : '',
       ])

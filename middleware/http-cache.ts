@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import createDebug from 'debug'
 import CachePolicy from 'http-cache-semantics'
 import { openStore, type Store } from '../src/index.js'
@@ -32,6 +32,17 @@ export type HttpCacheMiddleware = ((req: IncomingMessage, res: ServerResponse, n
   purgePrefix(prefix: string): Promise<number>
   /** Invalidates every response tagged `tag` (Surrogate-Key, Cache-Tag or res.locals.cacheTags). */
   purgeTag(tag: string): Promise<number>
+  /**
+   * A `node:http` request listener that answers hits itself, before `app`
+   * sees the request, and hands every other request to `app` unchanged,
+   * storing what it sends by the same rules:
+   * `http.createServer(cache.handler(app))`. A hit then costs no framework
+   * work (no router, no request and response decoration). Use it when the
+   * whole app sits behind one cache; mount the middleware instead when only
+   * some routes are cached or when middleware before the cache (sessions,
+   * compression, request ids) must shape what is stored and served.
+   */
+  handler(app: RequestListener): RequestListener
   stats(): HttpCacheStats
   /**
    * What the cache did, for tests and monitoring: 'stored' (key), 'not-stored'
@@ -312,6 +323,14 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
     return purged
   }
   middleware.purgeTag = async (tag) => (await opening).purgeTag(tag)
+  middleware.handler = (app) => (req, res) => middleware(req, res, () => {
+    try {
+      app(req, res)
+    } catch (err) {
+      // The app's own error, not the cache's: uncaught, as it would be with no cache in front.
+      process.nextTick(() => { throw err })
+    }
+  })
   middleware.stats = () => ({ ...stats, bufferedBytes: buffered.bytes })
   middleware.events = events
   middleware.close = async () => {

@@ -8,7 +8,7 @@
  * clock for every process of the machine, so a time taken in one process
  * and a time taken in another can be subtracted.
  */
-import { cpuUsage } from 'node:process'
+import { cpuUsage, resourceUsage } from 'node:process'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { ChildCommand, ChildReply, EngineName, FollowCost, RunResult } from './cluster-protocol.js'
 import { keyOf, keyStrings, meanValueBytes, valueOf, zipfSamples } from './cluster-workload.js'
@@ -82,6 +82,7 @@ async function run(ms: number, writeEvery: number): Promise<RunResult> {
   let hits = 0
   let writes = 0
   const cpu = cpuUsage()
+  const faults = resourceUsage().minorPageFault
   const start = now()
   const deadline = start + BigInt(Math.round(ms * 1e6))
   for (;;) {
@@ -107,7 +108,7 @@ async function run(ms: number, writeEvery: number): Promise<RunResult> {
   await Promise.all(pending)
   const wallNs = Number(now() - start)
   const used = cpuUsage(cpu)
-  return { reads, hits, writes, wallNs, cpuUs: used.user + used.system }
+  return { reads, hits, writes, wallNs, cpuUs: used.user + used.system, systemUs: used.system, minorFaults: resourceUsage().minorPageFault - faults }
 }
 
 /** Fills keys [from, to) with their generation-0 values, WRITE_WINDOW writes in flight. */

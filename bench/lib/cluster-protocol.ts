@@ -27,6 +27,10 @@ export interface RunResult {
   wallNs: number
   /** process.cpuUsage() over the run, user + system, µs. */
   cpuUs: number
+  /** The system part of cpuUs, µs: page faults and system calls. */
+  systemUs: number
+  /** Minor page faults over the run (process.resourceUsage()): first touches of mapped pages. */
+  minorFaults: number
 }
 
 /** ns per read of each timed pass, by CPU time and by wall time, with following on and off. */

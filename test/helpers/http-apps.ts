@@ -1,9 +1,10 @@
 /**
  * Real HTTP servers on port 0 for the middleware tests: the same routes
- * behind the cache in Express 5, Express 4 or plain Connect, with a count of
- * the requests that reached the origin (the route handlers).
+ * behind the cache in Express 5, Express 4 or plain Connect, or an Express 5
+ * app behind `cache.handler(app)` ('handler': hits answered before the app),
+ * with a count of the requests that reached the origin (the route handlers).
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
 import connect from 'connect'
@@ -15,8 +16,8 @@ import { tempDir } from './temp-dir.js'
 const require = createRequire(import.meta.url)
 const express4 = require('express4') as typeof express5
 
-export type Framework = 'express5' | 'express4' | 'connect'
-export const FRAMEWORKS: Framework[] = ['express5', 'express4', 'connect']
+export type Framework = 'express5' | 'express4' | 'connect' | 'handler'
+export const FRAMEWORKS: Framework[] = ['express5', 'express4', 'connect', 'handler']
 
 /** A route handler in plain node:http terms, so every framework can run it. */
 export type Route = (req: IncomingMessage, res: ServerResponse, hit: number) => void
@@ -45,10 +46,13 @@ export async function startApp(routes: Record<string, Route>, options: Partial<H
     route(req, res, n)
   }
   const app = framework === 'connect' ? connect() : framework === 'express4' ? express4() : express5()
+  if (framework === 'handler' && beforeCache.length > 0) throw new Error('the handler front end has nothing before the cache')
   for (const mw of beforeCache) app.use(mw)
-  app.use(cache)
+  if (framework !== 'handler') app.use(cache)
   app.use(origin)
-  const server = (app as unknown as { listen(port: number, host: string): Server }).listen(0, '127.0.0.1')
+  const server = framework === 'handler'
+    ? createServer(cache.handler(app as unknown as Parameters<HttpCacheMiddleware['handler']>[0])).listen(0, '127.0.0.1')
+    : (app as unknown as { listen(port: number, host: string): Server }).listen(0, '127.0.0.1')
   await new Promise<void>((resolve) => server.once('listening', () => resolve()))
   // Give the store a moment to open: until then every request passes through, by design.
   await cacheReady(cache)

@@ -115,7 +115,8 @@ const GZIP = 'gzip'
 const NONE = undefined
 
 for (const framework of FRAMEWORKS) {
-  for (const setup of ['after', 'before'] as Setup[]) {
+  // Before the app, the cache has nothing in front of it: compression can only be the app's.
+  for (const setup of (framework === 'handler' ? ['after'] : ['after', 'before']) as Setup[]) {
     const routes: Record<string, Route> = {}
     const compress = setup === 'after' ? (compression() as unknown as Middleware) : undefined
     for (const style of STYLES) {
