@@ -39,7 +39,8 @@ import { fileURLToPath } from 'node:url'
 import { report, type Row } from './lib/harness.js'
 import type { Counters } from './lib/http-common.js'
 import { ServerProcess, versionOf, type LoadResult } from './lib/http-child.js'
-import { DIR_ENV, ORIGIN_ENV, SIZES, bodyOf, type BodySize, type ServerId } from './lib/proxy-common.js'
+import { DIR_ENV, ORIGIN_ENV, SIZES, bodyOf, type BodySize } from './lib/proxy-common.js'
+import { CELLS, type Cell } from './lib/proxy-cells.js'
 import { load, uniqueUrl } from './lib/proxy-load.js'
 import { NginxProcess, findNginx, nginxVersion } from './lib/proxy-nginx.js'
 import { numberArg } from './lib/args.js'
@@ -53,31 +54,6 @@ const ONLY = new Set((args.find((a) => a.startsWith('--only='))?.slice(7) ?? '')
 const SERVER_SCRIPT = fileURLToPath(new URL('./lib/proxy-server.js', import.meta.url))
 /** Requests a hit cell may take to start answering from its cache (spillway stores on the second miss, in the background). */
 const PRIME_LIMIT = 50
-
-interface Cell {
-  id: string
-  name: string
-  server: ServerId | 'nginx'
-  workload: 'hit' | 'miss'
-  /** Whether a hit is answered by a cache (the ceiling answers every request itself). */
-  cached: boolean
-  /** Whether the server forwards to the origin process. */
-  proxy: boolean
-}
-
-const CELLS: Cell[] = [
-  { id: 'ceiling', name: 'node:http, precomputed Buffer (ceiling)', server: 'origin', workload: 'hit', cached: false, proxy: false },
-  { id: 'undici-miss', name: 'undici proxy, no cache: miss', server: 'undici-proxy', workload: 'miss', cached: false, proxy: true },
-  { id: 'proxy-hit', name: 'spillway proxy: heap-tier hit', server: 'spillway-proxy', workload: 'hit', cached: true, proxy: true },
-  { id: 'proxy-disk-hit', name: 'spillway proxy: disk-tier hit (no heap tier)', server: 'spillway-proxy-disk', workload: 'hit', cached: true, proxy: true },
-  { id: 'proxy-miss', name: 'spillway proxy: miss, stored (admission \'always\')', server: 'spillway-proxy-always', workload: 'miss', cached: false, proxy: true },
-  { id: 'proxy-miss-first', name: 'spillway proxy: miss, first sighting (not stored)', server: 'spillway-proxy', workload: 'miss', cached: false, proxy: true },
-  { id: 'handler-hit', name: 'cache.handler(express app): hit before Express', server: 'express-handler', workload: 'hit', cached: true, proxy: false },
-  { id: 'express-spillway-hit', name: 'express + spillway middleware: hit', server: 'express-spillway', workload: 'hit', cached: true, proxy: false },
-  { id: 'express-apicache-hit', name: 'express + apicache: hit', server: 'express-apicache', workload: 'hit', cached: true, proxy: false },
-  { id: 'nginx-hit', name: 'nginx proxy_cache: hit', server: 'nginx', workload: 'hit', cached: true, proxy: true },
-  { id: 'nginx-miss', name: 'nginx proxy_cache: miss, stored', server: 'nginx', workload: 'miss', cached: false, proxy: true },
-]
 
 const unknownOnly = [...ONLY].filter((id) => !CELLS.some((c) => c.id === id))
 if (unknownOnly.length > 0) {
@@ -232,14 +208,15 @@ function targetLine(t: Target): string {
 }
 /** Ratios the issue sets no bound on, printed beside the targets. */
 const context: string[] = SIZES.flatMap((size) => {
-  const line = (label: string, r: number | undefined) => (r === undefined ? [] : [`${size.label}: ${label}: ${r.toFixed(2)}×`])
-  const m = (id: string) => cellOf(id, size)
-  return [
-    ...line('nginx hit ÷ proxy heap-tier hit, req/s', ratio(m('nginx-hit') && reqPerSec(m('nginx-hit')!), m('proxy-hit') && reqPerSec(m('proxy-hit')!))),
-    ...line('proxy first-sighting miss ÷ plain undici proxy, CPU/req', ratio(m('proxy-miss-first') && cpuPerRequest(m('proxy-miss-first')!), m('undici-miss') && cpuPerRequest(m('undici-miss')!))),
-    ...line('nginx stored miss ÷ plain undici proxy, CPU/req', ratio(m('nginx-miss') && cpuPerRequest(m('nginx-miss')!), m('undici-miss') && cpuPerRequest(m('undici-miss')!))),
-    ...line('express + spillway hit ÷ Express + apicache hit, req/s', ratio(m('express-spillway-hit') && reqPerSec(m('express-spillway-hit')!), m('express-apicache-hit') && reqPerSec(m('express-apicache-hit')!))),
+  const rps = (id: string) => { const m = cellOf(id, size); return m && reqPerSec(m) }
+  const cpu = (id: string) => { const m = cellOf(id, size); return m && cpuPerRequest(m) }
+  const lines: Array<[string, number | undefined]> = [
+    ['nginx hit ÷ proxy heap-tier hit, req/s', ratio(rps('nginx-hit'), rps('proxy-hit'))],
+    ['proxy first-sighting miss ÷ plain undici proxy, CPU/req', ratio(cpu('proxy-miss-first'), cpu('undici-miss'))],
+    ['nginx stored miss ÷ plain undici proxy, CPU/req', ratio(cpu('nginx-miss'), cpu('undici-miss'))],
+    ['Express + spillway hit ÷ Express + apicache hit, req/s', ratio(rps('express-spillway-hit'), rps('express-apicache-hit'))],
   ]
+  return lines.filter(([, r]) => r !== undefined).map(([label, r]) => `${size.label}: ${label}: ${r!.toFixed(2)}×`)
 })
 
 const rows: Row[] = [...measured.values()].map((m) => {
@@ -273,7 +250,8 @@ const facts: Record<string, string> = {
     'hop-by-hop fields dropped both ways, X-Forwarded-For appended, the body piped with backpressure',
   'spillway proxy': 'createCachingProxy with its defaults (Via, X-Forwarded-*, 128 origin connections) and a 64 MiB heap tier; ' +
     'the disk-tier row has maxHeapBytes 0, so every hit is read from the journals; the stored miss has admission \'always\' ' +
-    '(every miss teed and written to the store), the first-sighting miss the default \'second-hit\' (forwarded, not stored)',
+    '(every miss teed and written to the store, within the store\'s default 1 GiB disk budget), the first-sighting miss the default ' +
+    '\'second-hit\' (forwarded, not stored)',
   express: 'Express 5 routes sending the same Buffer; cache.handler(app) and httpCache() with a 64 MiB heap tier; apicache.middleware(\'5 minutes\')',
   nginx: NGINX === undefined ? `left out: ${nginxSkipped}` : 'one worker, proxy_cache on a temporary directory (levels=1:2, use_temp_path=off), ' +
     'sendfile on, tcp_nopush off (with it each 64 KiB hit waited ~40 ms on loopback for a delayed ACK), an upstream keep-alive pool of 64, access log off; CPU from /proc/<pid>/stat of the master and its children, ' +
