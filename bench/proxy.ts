@@ -253,7 +253,7 @@ const facts: Record<string, string> = {
     '(every miss teed and written to the store, within the store\'s default 1 GiB disk budget), the first-sighting miss the default ' +
     '\'second-hit\' (forwarded, not stored)',
   express: 'Express 5 routes sending the same Buffer; cache.handler(app) and httpCache() with a 64 MiB heap tier; apicache.middleware(\'5 minutes\')',
-  nginx: NGINX === undefined ? `left out: ${nginxSkipped}` : 'one worker, proxy_cache on a temporary directory (levels=1:2, use_temp_path=off), ' +
+  nginx: NGINX === undefined ? `left out: ${nginxSkipped}` : 'one worker, proxy_cache on a temporary directory (levels=1:2, max_size=1g, use_temp_path=off; every miss stored), ' +
     'sendfile on, tcp_nopush off (with it each 64 KiB hit waited ~40 ms on loopback for a delayed ACK), an upstream keep-alive pool of 64, access log off; CPU from /proc/<pid>/stat of the master and its children, ' +
     'requests from stub_status (autocannon\'s count when the binary has none)',
   'req/s': 'median of autocannon\'s per-second samples (requests.p50); MB/s is body bytes only',
