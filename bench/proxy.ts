@@ -162,8 +162,8 @@ try {
             `${cpuPerRequest(m).toFixed(1)} µs CPU/req, origin calls ${m.originCalls}`,
         )
       } catch (err) {
-        failures.push(`${rowName(cell, size).trim()}: ${err instanceof Error ? err.message : String(err)}`)
-        console.log(`  ${rowName(cell, size)}: FAILED: ${failures.at(-1)}`)
+        failures.push(`${rowName(cell, size)}: ${err instanceof Error ? err.message : String(err)}`)
+        console.log(`  FAILED: ${failures.at(-1)}`)
       }
     }
   }
