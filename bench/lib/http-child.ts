@@ -7,7 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
-import type { Command, ConfigId, Counters, ServerMessage } from './http-common.js'
+import type { Command, Counters, ServerMessage } from './http-common.js'
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./http-server.js', import.meta.url))
 const READY_TIMEOUT_MS = 30_000
@@ -23,7 +23,7 @@ export class ServerProcess {
   private waiter: (() => void) | undefined
   private exited: string | undefined
 
-  private constructor(private readonly child: ChildProcess, readonly config: ConfigId) {
+  private constructor(private readonly child: ChildProcess, readonly config: string) {
     child.on('message', (msg: ServerMessage) => {
       this.inbox.push(msg)
       this.waiter?.()
@@ -40,9 +40,13 @@ export class ServerProcess {
 
   port = 0
 
-  /** Starts the server for `config` and waits for its port. */
-  static async start(config: ConfigId, env: Record<string, string> = {}): Promise<ServerProcess> {
-    const child = fork(SERVER_SCRIPT, [config], {
+  /**
+   * Starts the server for `config` and waits for its port. `script` is the
+   * server's entry (bench/lib/http-server.js unless told: bench/proxy.ts
+   * runs its own, which speaks the same messages).
+   */
+  static async start(config: string, env: Record<string, string> = {}, script = SERVER_SCRIPT): Promise<ServerProcess> {
+    const child = fork(script, [config], {
       execArgv: [],
       // NODE_ENV=production as a deployment would run: Express and apicache both read it.
       env: { ...process.env, NODE_ENV: 'production', ...env },
