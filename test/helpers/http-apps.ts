@@ -11,12 +11,13 @@ import express5 from 'express'
 import { httpCache, type HttpCacheMiddleware, type HttpCacheOptions } from '../../middleware/express.js'
 import { after } from 'node:test'
 import { tempDir } from './temp-dir.js'
+import { startProxyApp } from './proxy-app.js'
 
 const require = createRequire(import.meta.url)
 const express4 = require('express4') as typeof express5
 
-export type Framework = 'express5' | 'express4' | 'connect'
-export const FRAMEWORKS: Framework[] = ['express5', 'express4', 'connect']
+export type Framework = 'express5' | 'express4' | 'connect' | 'proxy'
+export const FRAMEWORKS: Framework[] = ['express5', 'express4', 'connect', 'proxy']
 
 /** A route handler in plain node:http terms, so every framework can run it. */
 export type Route = (req: IncomingMessage, res: ServerResponse, hit: number) => void
@@ -32,6 +33,8 @@ export interface TestApp {
 
 export async function startApp(routes: Record<string, Route>, options: Partial<HttpCacheOptions> = {},
   framework: Framework = 'express5', beforeCache: Array<(req: IncomingMessage, res: ServerResponse, next: () => void) => void> = []): Promise<TestApp> {
+  // The caching reverse proxy in front of a plain node:http origin: test/helpers/proxy-app.ts.
+  if (framework === 'proxy') return startProxyApp(routes, options, beforeCache)
   // Admission 'always': these suites test what a stored response does, from the first miss on
   // (test/http/flooding.test.ts covers the default, 'second-hit').
   const cache = httpCache({ dir: options.store === undefined ? tempDir('http') : undefined, admission: 'always', ...options })

@@ -36,7 +36,8 @@ function jsonRoute(framework: Framework, style: Style, compress: Middleware | un
   const write = (res: ServerResponse) => {
     if (style === 'send') {
       res.setHeader('cache-control', CACHEABLE)
-      if (framework === 'connect') {
+      // res.json is Express's; Connect and the proxy's plain node:http origin write the JSON themselves.
+      if (framework !== 'express5' && framework !== 'express4') {
         res.setHeader('content-type', 'application/json; charset=utf-8')
         res.end(JSON_TEXT)
       } else {

@@ -8,13 +8,14 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Server } from 'node:http'
+import http, { type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
 import connect from 'connect'
 import express5 from 'express'
 import { openStore, type Store } from '../../src/index.js'
 import { httpCache, type HttpCacheMiddleware } from '../../middleware/express.js'
+import { createCachingProxy } from '../../middleware/proxy.js'
 import { FRAMEWORKS, startApp, type Framework, type Route, type TestApp } from '../helpers/http-apps.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import { isHit, rawRequest } from '../helpers/raw-http.js'
@@ -187,6 +188,7 @@ for (const framework of FRAMEWORKS) {
 
     /** The harness's startApp waits for the store to open, which never happens here: build the app by hand. */
     async function start(dir: string, fw: Framework): Promise<{ url: string; originCalls: () => number }> {
+      if (fw === 'proxy') return startProxy(dir)
       cache = httpCache({ dir })
       let calls = 0
       const app = fw === 'connect' ? connect() : fw === 'express4' ? express4() : express5()
@@ -201,6 +203,25 @@ for (const framework of FRAMEWORKS) {
       await new Promise<void>((resolve) => server!.once('listening', () => resolve()))
       const { port } = server.address() as AddressInfo
       return { url: `http://127.0.0.1:${port}`, originCalls: () => calls }
+    }
+
+    /** The same by hand for the proxy: a plain node:http origin, the proxy in front. */
+    async function startProxy(dir: string): Promise<{ url: string; originCalls: () => number }> {
+      let calls = 0
+      const origin = http.createServer((req, res) => {
+        calls++
+        routes[(req.url ?? '/').split('?')[0]](req, res, calls)
+      })
+      await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve))
+      after(() => {
+        origin.closeAllConnections()
+        origin.close()
+      })
+      const proxy = createCachingProxy({ target: `http://127.0.0.1:${(origin.address() as AddressInfo).port}`, dir })
+      cache = proxy
+      server = http.createServer(proxy)
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+      return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, originCalls: () => calls }
     }
 
     for (const [label, makeDir] of [

@@ -65,7 +65,8 @@ for (const framework of FRAMEWORKS) {
       const host = new URL(app.url).host
       for (const path of ['/items/1', '/local', '/other']) await request(app.url).get(path)
       assert.equal(await app.cache.purgeTag('item-1'), 1)
-      assert.equal(await app.cache.purgeTag('local-tag'), 1)
+      // res.locals is the cache's own process's: a proxy's origin, in another, can tag only through Surrogate-Key.
+      assert.equal(await app.cache.purgeTag('local-tag'), framework === 'proxy' ? 0 : 1)
       assert.equal(await app.cache.purge('/other', host), 1)
       await request(app.url).get('/items/1')
       await request(app.url).get('/other')
