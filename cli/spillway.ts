@@ -117,8 +117,10 @@ async function runProxy(flags: ProxyFlags, command: Command): Promise<void> {
       process.exit(1)
     }
     stopping = true
+    // Said once the listening socket is closed (close() does that before its first await): a client told so is refused.
+    const closed = listening.close()
     console.error(`spillway proxy: ${signal}, finishing the requests under way`)
-    listening.close().then(() => {
+    closed.then(() => {
       console.error('spillway proxy: stopped')
       process.exit(0)
     }, (err: Error) => {

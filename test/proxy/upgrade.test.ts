@@ -14,20 +14,31 @@ import { startProxy } from './proxy-process.js'
 /** An origin whose upgrade handler answers 101 and echoes what it receives, upper-cased. */
 async function echoOrigin(): Promise<{ url: string; heads: http.IncomingHttpHeaders[] }> {
   const heads: http.IncomingHttpHeaders[] = []
+  const tunnels = new Set<net.Socket>()
   const server = http.createServer((_req, res) => res.end('plain'))
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     heads.push(req.headers)
+    // Upgraded sockets are the handler's: server.close() waits for them, closeAllConnections() does not close them.
+    tunnels.add(socket)
+    socket.once('close', () => tunnels.delete(socket))
+    socket.once('end', () => socket.end())
     socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')
-    if (head.byteLength > 0) socket.write(head.toString('latin1').toUpperCase())
-    socket.on('data', (chunk: Buffer) => socket.write(chunk.toString('latin1').toUpperCase()))
+    if (head.byteLength > 0) socket.write(asciiUpperCase(head))
+    socket.on('data', (chunk: Buffer) => socket.write(asciiUpperCase(chunk)))
     socket.on('error', () => {})
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   after(() => new Promise<void>((resolve) => {
+    for (const socket of tunnels) socket.destroy()
     server.closeAllConnections()
     server.close(() => resolve())
   }))
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, heads }
+}
+
+/** The bytes with a-z made A-Z, and every other byte as it was. */
+function asciiUpperCase(bytes: Buffer): Buffer {
+  return Buffer.from(bytes.map((b) => (b >= 0x61 && b <= 0x7a ? b - 0x20 : b)))
 }
 
 /** Opens a raw connection, sends the handshake, resolves with the socket once the response head is in. */
@@ -51,13 +62,13 @@ function handshake(url: string, path: string): Promise<{ socket: net.Socket; hea
   })
 }
 
-function readExactly(socket: net.Socket, bytes: number, already: Buffer): Promise<string> {
+function readExactly(socket: net.Socket, bytes: number, already: Buffer): Promise<Buffer> {
   return new Promise((resolve) => {
     let got = already
     const check = () => {
       if (got.byteLength < bytes) return
       socket.off('data', onData)
-      resolve(got.toString('latin1'))
+      resolve(got)
     }
     const onData = (chunk: Buffer) => {
       got = Buffer.concat([got, chunk])
@@ -76,9 +87,11 @@ describe('upgrade requests', () => {
     assert.equal(rawStatus(head), 101, head)
     assert.match(head, /^upgrade: websocket$/im)
     socket.write('hello through the tunnel')
-    assert.equal(await readExactly(socket, 24, rest), 'HELLO THROUGH THE TUNNEL')
-    socket.write(Buffer.from([0x81, 0x85, 0x00, 0xff, 0x10, 0x7f]).toString('latin1'))
-    assert.equal((await readExactly(socket, 6, Buffer.alloc(0))).length, 6)
+    assert.equal((await readExactly(socket, 24, rest)).toString(), 'HELLO THROUGH THE TUNNEL')
+    // A binary frame comes back byte for byte.
+    const frame = Buffer.from([0x81, 0x85, 0x00, 0xff, 0x10, 0x7f, 0x0d, 0x0a])
+    socket.write(frame)
+    assert.deepEqual(await readExactly(socket, frame.byteLength, Buffer.alloc(0)), frame)
     socket.destroy()
     const seen = origin.heads[0]
     assert.equal(seen.upgrade, 'websocket')
@@ -89,6 +102,19 @@ describe('upgrade requests', () => {
     // Ordinary requests are still served beside it.
     assert.equal((await rawRequest(`${proxy.url}/plain`)).body.toString(), 'plain')
     assert.equal(await proxy.stop(), 0)
+  })
+
+  it('SIGTERM closes an open tunnel and the proxy exits 0', async () => {
+    const origin = await echoOrigin()
+    const proxy = await startProxy(origin.url)
+    const { socket, head, rest } = await handshake(proxy.url, '/ws')
+    assert.equal(rawStatus(head), 101)
+    socket.write('ping')
+    assert.equal((await readExactly(socket, 4, rest)).toString(), 'PING')
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    socket.on('error', () => {})
+    assert.equal(await proxy.stop('SIGTERM'), 0, proxy.stderr())
+    await closed
   })
 
   it('an upgrade to an origin that is down gets a 502 and a closed connection', async () => {
