@@ -8,7 +8,7 @@
  *
  * The same object is also an argo package: `argo().include(cache)`.
  */
-import { httpCache, type HttpCacheMiddleware } from './http-cache.js'
+import { httpCache, type HttpCacheControls } from './http-cache.js'
 import type { HttpCacheOptions } from './options.js'
 import { frameForClient } from './argo/framing.js'
 import type { ArgoEnv, ArgoHandle, ArgoHost, ArgoPackage, ArgoPlugin } from './argo/argo-shapes.js'
@@ -18,7 +18,7 @@ export type { HttpCacheStats } from './http-cache.js'
 export type { ArgoApp, ArgoEnv, ArgoHandle, ArgoHost, ArgoPackage, ArgoPlugin } from './argo/argo-shapes.js'
 
 /** The plugin: pass it to `argo().use()` or `argo().include()`; it carries the cache's controls. */
-export type ArgoCachePlugin = ArgoPlugin & ArgoPackage & Pick<HttpCacheMiddleware, 'purge' | 'purgePrefix' | 'purgeTag' | 'stats' | 'events' | 'close'>
+export type ArgoCachePlugin = ArgoPlugin & ArgoPackage & HttpCacheControls
 
 /**
  * An argo plugin that answers hits from a spillway store without calling

@@ -5,5 +5,5 @@
  *   app.use(httpCache({ dir: './.cache/http' }))
  */
 export { httpCache } from './http-cache.js'
-export type { HttpCacheMiddleware, HttpCacheStats } from './http-cache.js'
+export type { HttpCacheControls, HttpCacheMiddleware, HttpCacheStats } from './http-cache.js'
 export type { HttpCacheOptions } from './options.js'

@@ -25,24 +25,14 @@ import { reportOpenFailure } from './open-failure.js'
 const debug = createDebug('spillway:http')
 
 type Next = (err?: unknown) => void
-export type HttpCacheMiddleware = ((req: IncomingMessage, res: ServerResponse, next: Next) => void) & {
+/** What every front end's cache object carries: the purges, stats, events and close. */
+export interface HttpCacheControls {
   /** Invalidates a URL (a path like '/a?b=1', resolved against `host`, with its port) or a cache key, with all its variants. */
   purge(urlOrKey: string, host?: string): Promise<number>
   /** Invalidates every cached URL whose key starts with `prefix` (host + path). */
   purgePrefix(prefix: string): Promise<number>
   /** Invalidates every response tagged `tag` (Surrogate-Key, Cache-Tag or res.locals.cacheTags). */
   purgeTag(tag: string): Promise<number>
-  /**
-   * A `node:http` request listener that answers hits itself, before `app`
-   * sees the request, and hands every other request to `app` unchanged,
-   * storing what it sends by the same rules:
-   * `http.createServer(cache.handler(app))`. A hit then costs no framework
-   * work (no router, no request and response decoration). Use it when the
-   * whole app sits behind one cache; mount the middleware instead when only
-   * some routes are cached or when middleware before the cache (sessions,
-   * compression, request ids) must shape what is stored and served.
-   */
-  handler(app: RequestListener): RequestListener
   stats(): HttpCacheStats
   /**
    * What the cache did, for tests and monitoring: 'stored' (key), 'not-stored'
@@ -54,8 +44,22 @@ export type HttpCacheMiddleware = ((req: IncomingMessage, res: ServerResponse, n
    * fetch, in this process or another).
    */
   events: EventEmitter
-  /** Closes the store if the middleware opened it. */
+  /** Closes the store if the cache opened it. */
   close(): Promise<void>
+}
+
+export type HttpCacheMiddleware = ((req: IncomingMessage, res: ServerResponse, next: Next) => void) & HttpCacheControls & {
+  /**
+   * A `node:http` request listener that answers hits itself, before `app`
+   * sees the request, and hands every other request to `app` unchanged,
+   * storing what it sends by the same rules:
+   * `http.createServer(cache.handler(app))`. A hit then costs no framework
+   * work (no router, no request and response decoration). Use it when the
+   * whole app sits behind one cache; mount the middleware instead when only
+   * some routes are cached or when middleware before the cache (sessions,
+   * compression, request ids) must shape what is stored and served.
+   */
+  handler(app: RequestListener): RequestListener
 }
 
 export interface HttpCacheStats {

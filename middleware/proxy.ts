@@ -11,7 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { Pool } from 'undici'
-import { httpCache, type HttpCacheMiddleware } from './http-cache.js'
+import { httpCache, type HttpCacheControls } from './http-cache.js'
 import type { HttpCacheOptions } from './options.js'
 import { forwardedInputs } from './request-guard.js'
 import { droppedEndToEnd } from './proxy/forwarding-headers.js'
@@ -28,7 +28,7 @@ export type { HttpCacheStats } from './http-cache.js'
  * A `node:http` request listener that is also the cache's handle: purge,
  * purgePrefix, purgeTag, stats and events as on the middleware.
  */
-export type CachingProxy = ((req: IncomingMessage, res: ServerResponse) => void) & Omit<HttpCacheMiddleware, 'close' | 'handler'> & {
+export type CachingProxy = ((req: IncomingMessage, res: ServerResponse) => void) & Omit<HttpCacheControls, 'close'> & {
   /** The listener for a server's 'upgrade' event: the request passes through to the origin at the socket level. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
   /** Listens on `port` (0: any free one) and `host` (@default '127.0.0.1'), with graceful shutdown. */

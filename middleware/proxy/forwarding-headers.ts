@@ -52,12 +52,23 @@ export function originRequestHeaders(req: IncomingMessage, opts: ResolvedProxyOp
   if (opts.xForwardedProto) replaced.add('x-forwarded-proto')
   if (opts.xForwardedHost) replaced.add('x-forwarded-host')
   const out: string[] = []
+  const keep = (lower: string) => !(HOP_BY_HOP.has(lower) || INTERNAL.has(lower) || named.has(lower) || replaced.has(lower) ||
+    (lower === 'content-length' && !hasBody))
+  // Values from req.headers, not the raw lines: the cache may have changed them (a revalidation adds
+  // If-None-Match, stale-entry.ts). Names in the client's spelling and order, each once.
+  const headers = req.headers
+  const sent = new Set<string>()
   const raw = req.rawHeaders
   for (let i = 0; i < raw.length; i += 2) {
     const lower = raw[i].toLowerCase()
-    if (HOP_BY_HOP.has(lower) || INTERNAL.has(lower) || named.has(lower) || replaced.has(lower)) continue
-    if (lower === 'content-length' && !hasBody) continue
-    out.push(raw[i], raw[i + 1])
+    if (sent.has(lower) || !keep(lower)) continue
+    sent.add(lower)
+    const value = headers[lower]
+    if (value !== undefined) out.push(raw[i], Array.isArray(value) ? value.join(', ') : value)
+  }
+  for (const [lower, value] of Object.entries(headers)) {
+    if (sent.has(lower) || value === undefined || !keep(lower)) continue
+    out.push(lower, Array.isArray(value) ? value.join(', ') : value)
   }
   const clientHost = req.headers.host
   out.push('host', opts.preserveHost && clientHost !== undefined ? clientHost : opts.target.host)

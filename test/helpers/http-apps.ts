@@ -2,26 +2,28 @@
  * Real HTTP servers on port 0 for the middleware tests: the same routes
  * behind the cache in Express 5, Express 4 or plain Connect, an Express 5
  * app behind `cache.handler(app)` ('handler': hits answered before the app),
- * or argo with the plugin, with a count of the requests that reached the
- * origin (the route handlers).
+ * the caching reverse proxy before a plain node:http origin ('proxy'), or
+ * argo with the plugin ('argo'), with a count of the requests that reached
+ * the origin (the route handlers).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
 import connect from 'connect'
 import express5 from 'express'
-import { httpCache, type HttpCacheMiddleware, type HttpCacheOptions } from '../../middleware/express.js'
+import { httpCache, type HttpCacheControls, type HttpCacheMiddleware, type HttpCacheOptions } from '../../middleware/express.js'
 import { after } from 'node:test'
 import { tempDir } from './temp-dir.js'
 import { startArgoFront } from './argo-front.js'
+import { startProxyApp } from './proxy-app.js'
 
 const require = createRequire(import.meta.url)
 const express4 = require('express4') as typeof express5
 
-export type Framework = 'express5' | 'express4' | 'connect' | 'handler' | 'argo'
-export const FRAMEWORKS: Framework[] = ['express5', 'express4', 'connect', 'handler', 'argo']
+export type Framework = 'express5' | 'express4' | 'connect' | 'handler' | 'proxy' | 'argo'
+export const FRAMEWORKS: Framework[] = ['express5', 'express4', 'connect', 'handler', 'proxy', 'argo']
 /** Each front end once (Express 5 stands for the middleware), for suites that need no framework feature. */
-export const FRONT_ENDS: Framework[] = ['express5', 'handler', 'argo']
+export const FRONT_ENDS: Framework[] = ['express5', 'handler', 'proxy', 'argo']
 
 /** startApp on one front end: `const start = startOn(framework)` in a suite run once per front end. */
 export const startOn = (framework: Framework) => (routes: Record<string, Route>, options: Partial<HttpCacheOptions> = {}): Promise<TestApp> =>
@@ -33,7 +35,7 @@ export type Route = (req: IncomingMessage, res: ServerResponse, hit: number) => 
 export interface TestApp {
   url: string
   server: Server
-  cache: HttpCacheMiddleware
+  cache: HttpCacheControls
   /** Requests that reached the origin, per path (without query). */
   originCalls(path?: string): number
   close(): Promise<void>
@@ -45,6 +47,8 @@ export async function startApp(routes: Record<string, Route>, options: Partial<H
     if (beforeCache.length > 0) throw new Error('argo has no Express middleware before the cache')
     return startArgoApp(routes, options)
   }
+  // The caching reverse proxy in front of a plain node:http origin: test/helpers/proxy-app.ts.
+  if (framework === 'proxy') return startProxyApp(routes, options, beforeCache)
   // Admission 'always': these suites test what a stored response does, from the first miss on
   // (test/http/flooding.test.ts covers the default, 'second-hit').
   const cache = httpCache({ dir: options.store === undefined ? tempDir('http') : undefined, admission: 'always', ...options })
@@ -88,7 +92,7 @@ export async function startApp(routes: Record<string, Route>, options: Partial<H
   }
 }
 
-async function cacheReady(cache: Pick<HttpCacheMiddleware, 'purgeTag'>): Promise<void> {
+async function cacheReady(cache: Pick<HttpCacheControls, 'purgeTag'>): Promise<void> {
   await cache.purgeTag('spillway-test-ready')
 }
 
@@ -117,7 +121,7 @@ async function startArgoApp(routes: Record<string, Route>, options: Partial<Http
   return {
     url: front.url,
     server: front.server,
-    cache: front.plugin as unknown as HttpCacheMiddleware,
+    cache: front.plugin,
     originCalls: (path) => (path === undefined ? [...calls.values()].reduce((a, b) => a + b, 0) : calls.get(path) ?? 0),
     close: front.close,
   }

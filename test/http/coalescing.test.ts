@@ -6,7 +6,7 @@ import { describe, it } from 'node:test'
 import request from 'supertest'
 import { FRONT_ENDS, startOn, type Route } from '../helpers/http-apps.js'
 import { rawRequest } from '../helpers/raw-http.js'
-import type { HttpCacheMiddleware } from '../../middleware/http-cache.js'
+import type { HttpCacheControls } from '../../middleware/http-cache.js'
 
 /** An origin that answers only when released, so requests pile up behind it; `called(n)` resolves at its n-th call. */
 function gatedOrigin(answer: Route = (_req, res, n) => { res.setHeader('cache-control', 'max-age=60'); res.end(`n=${n}`) }):
@@ -32,7 +32,7 @@ function gatedOrigin(answer: Route = (_req, res, n) => { res.setHeader('cache-co
 }
 
 /** Resolves once `count` requests wait on one fetch of some URL. */
-function waiting(cache: HttpCacheMiddleware, count: number): Promise<void> {
+function waiting(cache: HttpCacheControls, count: number): Promise<void> {
   return new Promise((resolve) => {
     const onWaiting = (_key: string, n: number) => {
       if (n < count) return

@@ -36,8 +36,8 @@ function jsonRoute(framework: Framework, style: Style, compress: Middleware | un
   const write = (res: ServerResponse) => {
     if (style === 'send') {
       res.setHeader('cache-control', CACHEABLE)
-      // Connect's and argo's origins are plain node:http: no res.json.
-      if (framework === 'connect' || framework === 'argo') {
+      // res.json is Express's; Connect's, the proxy's and argo's plain node:http origins write the JSON themselves.
+      if (framework !== 'express5' && framework !== 'express4') {
         res.setHeader('content-type', 'application/json; charset=utf-8')
         res.end(JSON_TEXT)
       } else {

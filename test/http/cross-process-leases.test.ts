@@ -15,7 +15,7 @@ import { backend } from '../../src/native.js'
 import { PREFIX } from '../../middleware/entry-match.js'
 import { startApp } from '../helpers/http-apps.js'
 import { tempDir } from '../helpers/temp-dir.js'
-import type { HttpCacheMiddleware } from '../../middleware/http-cache.js'
+import type { HttpCacheControls } from '../../middleware/http-cache.js'
 
 const HOLDER = new URL('../helpers/lease-holder.js', import.meta.url)
 
@@ -35,7 +35,7 @@ async function killed(child: ChildProcess): Promise<void> {
   await once(child, 'exit')
 }
 
-function firstWaiting(cache: HttpCacheMiddleware): Promise<'waiting'> {
+function firstWaiting(cache: HttpCacheControls): Promise<'waiting'> {
   return once(cache.events, 'waiting').then(() => 'waiting' as const)
 }
 

@@ -8,13 +8,16 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Server } from 'node:http'
+import http, { type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
 import connect from 'connect'
 import express5 from 'express'
 import { openStore, type Store } from '../../src/index.js'
-import { httpCache, type HttpCacheMiddleware } from '../../middleware/express.js'
+import { httpCache, type HttpCacheControls } from '../../middleware/express.js'
+import { createCachingProxy } from '../../middleware/proxy.js'
+import { argoCache } from '../../middleware/argo.js'
+import { argo } from '../helpers/argo-front.js'
 import { FRAMEWORKS, startApp, type Framework, type Route, type TestApp } from '../helpers/http-apps.js'
 import { tempDir } from '../helpers/temp-dir.js'
 import { isHit, rawRequest } from '../helpers/raw-http.js'
@@ -171,7 +174,7 @@ for (const framework of FRAMEWORKS) {
 
   describe(`a store that cannot be opened (${framework})`, () => {
     let server: Server | undefined
-    let cache: HttpCacheMiddleware | undefined
+    let cache: HttpCacheControls | undefined
     beforeEach(() => {
       server = undefined
       cache = undefined
@@ -187,20 +190,50 @@ for (const framework of FRAMEWORKS) {
 
     /** The harness's startApp waits for the store to open, which never happens here: build the app by hand. */
     async function start(dir: string, fw: Framework): Promise<{ url: string; originCalls: () => number }> {
-      cache = httpCache({ dir })
+      if (fw === 'proxy' || fw === 'argo') return startInFrontOfOrigin(dir, fw)
+      const middleware = httpCache({ dir })
+      cache = middleware
       let calls = 0
       const app = fw === 'connect' ? connect() : fw === 'express4' ? express4() : express5()
-      app.use(cache)
+      if (fw !== 'handler') app.use(middleware)
       app.use((req, res, next) => {
         const route = routes[(req.url ?? '/').split('?')[0]]
         if (route === undefined) return next()
         calls++
         route(req, res, calls)
       })
-      server = (app as unknown as { listen(port: number, host: string): Server }).listen(0, '127.0.0.1')
+      server = fw === 'handler'
+        ? http.createServer(middleware.handler(app as unknown as http.RequestListener)).listen(0, '127.0.0.1')
+        : (app as unknown as { listen(port: number, host: string): Server }).listen(0, '127.0.0.1')
       await new Promise<void>((resolve) => server!.once('listening', () => resolve()))
       const { port } = server.address() as AddressInfo
       return { url: `http://127.0.0.1:${port}`, originCalls: () => calls }
+    }
+
+    /** The same by hand for the proxy and for argo: a plain node:http origin, the front end before it. */
+    async function startInFrontOfOrigin(dir: string, fw: 'proxy' | 'argo'): Promise<{ url: string; originCalls: () => number }> {
+      let calls = 0
+      const origin = http.createServer((req, res) => {
+        calls++
+        routes[(req.url ?? '/').split('?')[0]](req, res, calls)
+      })
+      await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve))
+      after(() => {
+        origin.closeAllConnections()
+        origin.close()
+      })
+      const target = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`
+      if (fw === 'proxy') {
+        const proxy = createCachingProxy({ target, dir })
+        cache = proxy
+        server = http.createServer(proxy)
+      } else {
+        const plugin = argoCache({ dir })
+        cache = plugin
+        server = http.createServer(argo().use(plugin).target(target).build().run)
+      }
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+      return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, originCalls: () => calls }
     }
 
     for (const [label, makeDir] of [

@@ -5,11 +5,11 @@ import type { AddressInfo } from 'node:net'
 import { after, describe, it } from 'node:test'
 import request from 'supertest'
 import { FRAMEWORKS, startApp, type Route } from '../helpers/http-apps.js'
-import { httpCache, type HttpCacheMiddleware } from '../../middleware/http-cache.js'
+import { httpCache, type HttpCacheControls } from '../../middleware/http-cache.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 /** Resolves when a POST's two invalidations (its URL, its Location) are done. */
-function invalidatedBoth(cache: HttpCacheMiddleware): Promise<unknown> {
+function invalidatedBoth(cache: HttpCacheControls): Promise<unknown> {
   return new Promise((resolve) => {
     let seen = 0
     const on = () => {
@@ -67,7 +67,8 @@ for (const framework of FRAMEWORKS) {
       const host = new URL(app.url).host
       for (const path of ['/items/1', '/local', '/other']) await request(app.url).get(path)
       assert.equal(await app.cache.purgeTag('item-1'), 1)
-      assert.equal(await app.cache.purgeTag('local-tag'), 1)
+      // res.locals is the cache's own process's: a proxy's origin, in another, can tag only through Surrogate-Key.
+      assert.equal(await app.cache.purgeTag('local-tag'), framework === 'proxy' ? 0 : 1)
       assert.equal(await app.cache.purge('/other', host), 1)
       await request(app.url).get('/items/1')
       await request(app.url).get('/other')

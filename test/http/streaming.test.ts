@@ -88,6 +88,7 @@ function breaksOnFirstCall(body: Buffer, breakOff: (res: ServerResponse) => void
 }
 
 for (const framework of FRAMEWORKS) {
+  // res.sendFile is Express's: not in Connect, nor on the proxy's or argo's plain node:http origin.
   const express = framework === 'express5' || framework === 'express4'
   const dir = tempDir('streaming-files')
   const bodies = {

@@ -4,7 +4,9 @@
  * that loses no response under way.
  */
 import assert from 'node:assert/strict'
+import fs from 'node:fs'
 import net from 'node:net'
+import path from 'node:path'
 import { describe, it } from 'node:test'
 import { isHit, rawRequest } from '../helpers/raw-http.js'
 import { tempDir } from '../helpers/temp-dir.js'
@@ -31,6 +33,14 @@ describe('spillway proxy: usage', () => {
       assert.equal(stdout, '')
     })
   }
+
+  it('a --dir that cannot be a directory: the reason on stderr, exit code 1', () => {
+    const file = path.join(tempDir('proxy-file'), 'plain-file')
+    fs.writeFileSync(file, 'not a directory')
+    const { status, stderr } = runCommand(['proxy', '--target', 'http://127.0.0.1:1', '--port', '0', '--dir', file])
+    assert.equal(status, 1, stderr)
+    assert.match(stderr, /could not be opened/)
+  })
 
   it('--help prints the usage on stdout and exits 0', () => {
     const { status, stdout } = runCommand(['proxy', '--help'])

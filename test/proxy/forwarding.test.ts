@@ -199,6 +199,13 @@ describe('an https target', () => {
     for (let n = 0; n < 3; n++) bodies.push((await rawRequest(`${trusting.url}/tls`)).body.toString())
     assert.deepEqual(bodies, ['over tls 1', 'over tls 2', 'over tls 2'])
     assert.equal(await trusting.stop(), 0)
+
+    // With the client's Host sent on, the certificate is still checked against the target's name.
+    const byName = await startProxy(secure.url.replace('127.0.0.1', 'localhost'), ['--ca', certificate.certFile, '--preserve-host'])
+    const named = await rawRequest(`${byName.url}/tls`, { headers: { host: 'cache.test' } })
+    assert.equal(named.status, 200, named.body.toString())
+    assert.match(named.body.toString(), /^over tls \d+$/)
+    assert.equal(await byName.stop(), 0)
   })
 })
 

@@ -14,7 +14,7 @@ import { after } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { tempDir } from '../helpers/temp-dir.js'
 
-export const COMMAND = fileURLToPath(new URL('../../cli/spillway.js', import.meta.url))
+export const COMMAND = fileURLToPath(new URL('../../middleware/cli/spillway.js', import.meta.url))
 
 export interface Origin {
   url: string

@@ -9,7 +9,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import tls from 'node:tls'
 import { Command, CommanderError } from 'commander'
-import { createCachingProxy, type ProxyOptions } from '../middleware/proxy.js'
+import { createCachingProxy, type ProxyOptions } from '../proxy.js'
 import { logRequests } from './request-log.js'
 import { parseDuration, parsePort, parseSize } from './units.js'
 
@@ -117,8 +117,10 @@ async function runProxy(flags: ProxyFlags, command: Command): Promise<void> {
       process.exit(1)
     }
     stopping = true
+    // Said once the listening socket is closed (close() does that before its first await): a client told so is refused.
+    const closed = listening.close()
     console.error(`spillway proxy: ${signal}, finishing the requests under way`)
-    listening.close().then(() => {
+    closed.then(() => {
       console.error('spillway proxy: stopped')
       process.exit(0)
     }, (err: Error) => {
