@@ -20,7 +20,13 @@ function createdAt(dir: string, id: number): number {
   return readHeader(page, file).createdAt
 }
 
-const privateFiles = (dir: string) => fs.readdirSync(dir).filter((name) => name.endsWith('.tmp'))
+/**
+ * Journals built ahead under their private names. Not sidecars: the sidecar
+ * worker thread writes a sealed journal's hint under a `.tmp` name of its
+ * own at any moment, on its own clock (a loaded run once caught
+ * `.00000004.hint.….tmp` here).
+ */
+const privateFiles = (dir: string) => fs.readdirSync(dir).filter((name) => name.endsWith('.tmp') && name.includes('.journal.'))
 
 for (const backend of BACKENDS) {
   describe(`rotation (${backend} backend)`, () => {

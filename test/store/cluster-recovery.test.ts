@@ -4,6 +4,7 @@ import path from 'node:path'
 import { describe, it } from 'node:test'
 import { JournalDir, openStore } from '../../src/index.js'
 import { availableBackends } from '../../src/native.js'
+import { journalFileName } from '../../src/journal/format.js'
 import { recoveryStepHook } from '../../src/store/recovery-point.js'
 import { startLockstepWriter } from '../helpers/lockstep-writer.js'
 import { tempDir } from '../helpers/temp-dir.js'
@@ -27,7 +28,9 @@ describe('recovery at open in a directory other processes write (issue 11)', { s
     const journalId = journals.activeJournalId()!
     journals.replayJournal(journalId, (e) => records.set(Buffer.from(e.key).toString(), { offset: e.offset, length: e.length }))
     journals.close()
-    const file = fs.readdirSync(dir).filter((name) => name.endsWith('.journal')).sort().at(-1)!
+    // The journal that holds the records, by its id: the last file by name may be one made since.
+    const file = journalFileName(journalId)
+    assert.ok(fs.existsSync(path.join(dir, file)), `${file} among ${fs.readdirSync(dir).join(', ')}`)
 
     const writer = await startLockstepWriter(dir)
     const ask = (request: string) => writer.ask(request)
@@ -56,7 +59,7 @@ describe('recovery at open in a directory other processes write (issue 11)', { s
       } finally {
         recoveryStepHook.beforeTombstone = undefined
       }
-      t.diagnostic(`reports at open: ${reports.join(', ')}`)
+      t.diagnostic(`reports at open: ${reports.join(', ')}; files: ${fs.readdirSync(dir).join(', ')}`)
       assert.equal(rewrites, 1, 'the opener found the damage and went to forget the key written after it')
       try {
         assert.equal((await opener.get('rewritten'))?.toString(), 'new', 'the opener serves the newer write')
