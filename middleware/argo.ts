@@ -8,13 +8,13 @@
  *
  * The same object is also an argo package: `argo().include(cache)`.
  */
-import { httpCache, type HttpCacheControls } from './http-cache.js'
-import type { HttpCacheOptions } from './options.js'
+import { httpCache, type HttpCacheControls } from './core/http-cache.js'
+import type { HttpCacheOptions } from './core/options.js'
 import { frameForClient } from './argo/framing.js'
 import type { ArgoEnv, ArgoHandle, ArgoHost, ArgoPackage, ArgoPlugin } from './argo/argo-shapes.js'
 
-export type { HttpCacheOptions } from './options.js'
-export type { HttpCacheStats } from './http-cache.js'
+export type { HttpCacheOptions } from './core/options.js'
+export type { HttpCacheStats } from './core/http-cache.js'
 export type { ArgoApp, ArgoEnv, ArgoHandle, ArgoHost, ArgoPackage, ArgoPlugin } from './argo/argo-shapes.js'
 
 /** The plugin: pass it to `argo().use()` or `argo().include()`; it carries the cache's controls. */
@@ -23,7 +23,7 @@ export type ArgoCachePlugin = ArgoPlugin & ArgoPackage & HttpCacheControls
 /**
  * An argo plugin that answers hits from a spillway store without calling
  * the target, and stores misses from the target's response, by the rules of
- * `spillway/express` (middleware/http-cache.ts does all the caching; this
+ * `spillway/express` (middleware/core/http-cache.ts does all the caching; this
  * file only sits it in argo's pipelines). Options are httpCache's.
  *
  * - Its request handler runs the cache on env.request/env.response. A hit is

@@ -4,6 +4,6 @@
  *   import { httpCache } from 'spillway/express'
  *   app.use(httpCache({ dir: './.cache/http' }))
  */
-export { httpCache } from './http-cache.js'
-export type { HttpCacheControls, HttpCacheMiddleware, HttpCacheStats } from './http-cache.js'
-export type { HttpCacheOptions } from './options.js'
+export { httpCache } from './core/http-cache.js'
+export type { HttpCacheControls, HttpCacheMiddleware, HttpCacheStats } from './core/http-cache.js'
+export type { HttpCacheOptions } from './core/options.js'

@@ -11,9 +11,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { Pool } from 'undici'
-import { httpCache, type HttpCacheControls } from './http-cache.js'
-import type { HttpCacheOptions } from './options.js'
-import { forwardedInputs } from './request-guard.js'
+import { httpCache, type HttpCacheControls } from './core/http-cache.js'
+import type { HttpCacheOptions } from './core/options.js'
+import { forwardedInputs } from './core/request-guard.js'
 import { droppedEndToEnd } from './proxy/forwarding-headers.js'
 import { forwardToOrigin } from './proxy/origin-request.js'
 import { resolveProxyOptions, type ProxyOptions } from './proxy/options.js'
@@ -22,7 +22,7 @@ import { tunnelUpgrade } from './proxy/upgrade.js'
 
 export type { ProxyOptions } from './proxy/options.js'
 export type { ListeningProxy } from './proxy/proxy-server.js'
-export type { HttpCacheStats } from './http-cache.js'
+export type { HttpCacheStats } from './core/http-cache.js'
 
 /**
  * A `node:http` request listener that is also the cache's handle: purge,

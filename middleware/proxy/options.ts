@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls'
 import { checkBoolean, checkInteger } from '../../src/option-checks.js'
-import type { HttpCacheOptions } from '../options.js'
+import type { HttpCacheOptions } from '../core/options.js'
 
 export interface ProxyOptions extends HttpCacheOptions {
   /** The origin: an `http:` or `https:` URL; its path, if any, is ignored (request paths go as the client sent them). */

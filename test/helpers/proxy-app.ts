@@ -10,7 +10,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after } from 'node:test'
 import { createCachingProxy } from '../../middleware/proxy.js'
-import type { HttpCacheOptions } from '../../middleware/options.js'
+import type { HttpCacheOptions } from '../../middleware/core/options.js'
 import type { Route, TestApp } from './http-apps.js'
 import { tempDir } from './temp-dir.js'
 

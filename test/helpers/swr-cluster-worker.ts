@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import express from 'express'
 import { httpCache } from '../../middleware/express.js'
-import { REFRESH_HEADER } from '../../middleware/background-refresh.js'
+import { REFRESH_HEADER } from '../../middleware/core/background-refresh.js'
 
 const worker = cluster.worker!.id
 let offset = 0

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test'
 import request from 'supertest'
 import { FRONT_ENDS, startOn, type Route } from '../helpers/http-apps.js'
 import { rawRequest } from '../helpers/raw-http.js'
-import type { HttpCacheControls } from '../../middleware/http-cache.js'
+import type { HttpCacheControls } from '../../middleware/core/http-cache.js'
 
 /** An origin that answers only when released, so requests pile up behind it; `called(n)` resolves at its n-th call. */
 function gatedOrigin(answer: Route = (_req, res, n) => { res.setHeader('cache-control', 'max-age=60'); res.end(`n=${n}`) }):

@@ -12,10 +12,10 @@ import { describe, it } from 'node:test'
 import request from 'supertest'
 import { openStore } from '../../src/index.js'
 import { backend } from '../../src/native.js'
-import { PREFIX } from '../../middleware/entry-match.js'
+import { PREFIX } from '../../middleware/core/entry-match.js'
 import { startApp } from '../helpers/http-apps.js'
 import { tempDir } from '../helpers/temp-dir.js'
-import type { HttpCacheControls } from '../../middleware/http-cache.js'
+import type { HttpCacheControls } from '../../middleware/core/http-cache.js'
 
 const HOLDER = new URL('../helpers/lease-holder.js', import.meta.url)
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { decodeCachedResponse, encodeCachedResponse, type CachedHead, type CachedResponse } from '../../middleware/cached-response.js'
-import { DecodedEntries } from '../../middleware/decoded-entries.js'
+import { decodeCachedResponse, encodeCachedResponse, type CachedHead, type CachedResponse } from '../../middleware/core/cached-response.js'
+import { DecodedEntries } from '../../middleware/core/decoded-entries.js'
 
 const HEAD: CachedHead = { v: 1, status: 200, headers: { 'content-type': 'text/plain' }, policy: {} as CachedHead['policy'], storedAt: 1 }
 

@@ -12,8 +12,8 @@ import { describe, it } from 'node:test'
 import request from 'supertest'
 import { FRONT_ENDS, startOn } from '../helpers/http-apps.js'
 import { rawRequest, rawSocketRequest } from '../helpers/raw-http.js'
-import { acceptsCoding } from '../../middleware/vary.js'
-import { entityTags, ifNoneMatchHolds, notModifiedSelects } from '../../middleware/validators.js'
+import { acceptsCoding } from '../../middleware/core/vary.js'
+import { entityTags, ifNoneMatchHolds, notModifiedSelects } from '../../middleware/core/validators.js'
 
 const T0 = 1_700_000_000_000
 

@@ -101,7 +101,7 @@ describe('hits served before the app (cache.handler)', () => {
     // A plain listener that throws takes its process down without a cache; the cache must not swallow that.
     const script = `
       import { createServer, get } from 'node:http'
-      const { httpCache } = await import(${JSON.stringify(new URL('../../middleware/http-cache.js', import.meta.url).href)})
+      const { httpCache } = await import(${JSON.stringify(new URL('../../middleware/core/http-cache.js', import.meta.url).href)})
       const cache = httpCache({ dir: ${JSON.stringify(tempDir('front-of-app-throw'))} })
       const server = createServer(cache.handler(() => { throw new Error('the app threw') })).listen(0, '127.0.0.1', () => {
         get('http://127.0.0.1:' + server.address().port + '/').on('error', () => {})

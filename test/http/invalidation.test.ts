@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { after, describe, it } from 'node:test'
 import request from 'supertest'
 import { FRAMEWORKS, startApp, type Route } from '../helpers/http-apps.js'
-import { httpCache, type HttpCacheControls } from '../../middleware/http-cache.js'
+import { httpCache, type HttpCacheControls } from '../../middleware/core/http-cache.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 /** Resolves when a POST's two invalidations (its URL, its Location) are done. */

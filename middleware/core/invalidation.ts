@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Store } from '../src/index.js'
+import type { Store } from '../../src/index.js'
 import type { CacheRequest } from './cache-key.js'
 import type { Coalescer } from './coalescing.js'
 import { PREFIX } from './entry-match.js'

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events'
-import type { LeaseTable } from '../src/index.js'
+import type { LeaseTable } from '../../src/index.js'
 
 /** One origin fetch that others may wait on. */
 export interface Flight {

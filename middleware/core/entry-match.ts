@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import CachePolicy from 'http-cache-semantics'
-import type { Store } from '../src/index.js'
+import type { Store } from '../../src/index.js'
 import { decodeCachedResponse, type CachedResponse } from './cached-response.js'
 import type { DecodedEntries } from './decoded-entries.js'
 import { acceptsCoding, normalisedValue, variantKey, varyFields } from './vary.js'

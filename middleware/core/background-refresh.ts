@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import http, { type IncomingMessage } from 'node:http'
-import type { LeaseTable } from '../src/index.js'
+import type { LeaseTable } from '../../src/index.js'
 
 /**
  * stale-while-revalidate's refresh: the stale entry has been served, and the

@@ -1,5 +1,5 @@
-import { checkBoolean, checkFunction, checkInteger, checkLimit, checkOneOf } from '../src/option-checks.js'
-import type { Admission, Store, StoreOptions } from '../src/index.js'
+import { checkBoolean, checkFunction, checkInteger, checkLimit, checkOneOf } from '../../src/option-checks.js'
+import type { Admission, Store, StoreOptions } from '../../src/index.js'
 import type { CacheRequest, KeyOptions } from './cache-key.js'
 import { SecondHit } from './second-hit.js'
 
