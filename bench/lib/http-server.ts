@@ -11,26 +11,23 @@
  */
 import crypto from 'node:crypto'
 import http from 'node:http'
+import { serveMeasured } from './measured-server.js'
 import { createRequire } from 'node:module'
-import type { AddressInfo } from 'node:net'
 import express, { type RequestHandler } from 'express'
 import {
   BODY_BYTES, CACHE_CONTROL, DIR_ENV, ORIGIN_DELAY_MS, ROUTE, buildBody, isConfigId,
-  type Command, type ConfigId, type ServerMessage,
+  type ConfigId, type ServerMessage,
 } from './http-common.js'
 
 interface Apicache { middleware(duration: string): RequestHandler }
 interface SpillwayExpress { httpCache(options: { dir: string; maxHeapBytes: number }): RequestHandler }
 
-const send = (msg: ServerMessage): void => { process.send?.(msg) }
-
 class StageError extends Error {
   constructor(readonly stage: 'import' | 'setup', message: string) { super(message) }
 }
 
+/** Calls of the origin handler, for serveMeasured. */
 let originTotal = 0
-let originAtStart = 0
-let requests = 0
 
 /** The origin: builds the document, then waits, as a handler that queries a database would. */
 const slowOrigin: RequestHandler = (_req, res) => {
@@ -107,37 +104,7 @@ async function handlerFor(config: ConfigId): Promise<http.RequestListener> {
 async function main(): Promise<void> {
   const config = process.argv[2]
   if (!isConfigId(config)) throw new StageError('setup', `unknown configuration ${config ?? '(none)'}`)
-  const server = http.createServer(await handlerFor(config))
-  server.on('request', () => { requests++ })
-  server.keepAliveTimeout = 60_000
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-
-  let cpuBase = process.cpuUsage()
-  let wallBase = process.hrtime.bigint()
-  process.on('message', (msg: Command) => {
-    if (msg.cmd === 'start') {
-      requests = 0
-      originAtStart = originTotal
-      wallBase = process.hrtime.bigint()
-      cpuBase = process.cpuUsage()
-      send({ type: 'started' })
-    } else if (msg.cmd === 'stop') {
-      const cpu = process.cpuUsage(cpuBase)
-      send({
-        type: 'stopped', cpuUserUs: cpu.user, cpuSystemUs: cpu.system,
-        wallUs: Number(process.hrtime.bigint() - wallBase) / 1e3, requests,
-        originCalls: originTotal - originAtStart, originTotal, rssBytes: process.memoryUsage.rss(),
-      })
-    }
-  })
-  // The parent going away closes the channel: nothing left to serve.
-  process.on('disconnect', () => process.exit(0))
-  if (process.send === undefined) console.log(`${config} listening on http://127.0.0.1:${port}${ROUTE}`)
-  send({ type: 'ready', port })
+  await serveMeasured(await handlerFor(config), () => originTotal, (url) => `${config} listening on ${url}${ROUTE}`)
 }
 
 main().catch((err: unknown) => {

@@ -22,12 +22,12 @@
  *   httpCache() mounted, and with apicache mounted.
  */
 import http from 'node:http'
+import { serveMeasured } from './measured-server.js'
 import { createRequire } from 'node:module'
-import type { AddressInfo } from 'node:net'
 import express, { type RequestHandler } from 'express'
 import { httpCache } from '../../middleware/express.js'
 import { createCachingProxy } from '../../middleware/proxy.js'
-import type { Command, ServerMessage } from './http-common.js'
+import type { ServerMessage } from './http-common.js'
 import { plainProxy } from './proxy-plain.js'
 import { DIR_ENV, ORIGIN_ENV, SIZES, bodyOf, isServerId, originHeaders, sizeOf, type ServerId } from './proxy-common.js'
 
@@ -36,11 +36,8 @@ interface Apicache { middleware(duration: string): RequestHandler }
 const HEAP_BYTES = 64 * 2 ** 20
 const BODIES = new Map(SIZES.map((s) => [s.route, { body: bodyOf(s.bytes), headers: originHeaders(bodyOf(s.bytes)) }]))
 
-const send = (msg: ServerMessage): void => { process.send?.(msg) }
-
+/** Calls of the origin handler, for serveMeasured. */
 let originTotal = 0
-let originAtStart = 0
-let requests = 0
 
 function env(name: string): string {
   const value = process.env[name]
@@ -100,37 +97,7 @@ function handlerFor(config: ServerId): http.RequestListener {
 async function main(): Promise<void> {
   const config = process.argv[2]
   if (!isServerId(config)) throw new Error(`unknown configuration ${config ?? '(none)'}`)
-  const server = http.createServer(handlerFor(config))
-  server.on('request', () => { requests++ })
-  server.keepAliveTimeout = 60_000
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-
-  let cpuBase = process.cpuUsage()
-  let wallBase = process.hrtime.bigint()
-  process.on('message', (msg: Command) => {
-    if (msg.cmd === 'start') {
-      requests = 0
-      originAtStart = originTotal
-      wallBase = process.hrtime.bigint()
-      cpuBase = process.cpuUsage()
-      send({ type: 'started' })
-    } else if (msg.cmd === 'stop') {
-      const cpu = process.cpuUsage(cpuBase)
-      send({
-        type: 'stopped', cpuUserUs: cpu.user, cpuSystemUs: cpu.system,
-        wallUs: Number(process.hrtime.bigint() - wallBase) / 1e3, requests,
-        originCalls: originTotal - originAtStart, originTotal, rssBytes: process.memoryUsage.rss(),
-      })
-    }
-  })
-  // The parent going away closes the channel: nothing left to serve.
-  process.on('disconnect', () => process.exit(0))
-  if (process.send === undefined) console.log(`${config} listening on http://127.0.0.1:${port} (${SIZES.map((s) => s.route).join(', ')})`)
-  send({ type: 'ready', port })
+  await serveMeasured(handlerFor(config), () => originTotal, (url) => `${config} listening on ${url} (${SIZES.map((s) => s.route).join(', ')})`)
 }
 
 main().catch((err: unknown) => {
