@@ -11,7 +11,11 @@ import type { LeaseTable } from '../../src/index.js'
  * and across the processes sharing the store: the refresh holds a lease
  * named after its key in the store's lease table until its response ends
  * (or for `leaseMs`, or until its process dies). When the key's lease slot
- * is held for another name, the refresh runs without one.
+ * is held for another name, the refresh runs without one. From when the
+ * refresh reaches the server until its response is stored, the server's
+ * fetch of the URL is a coalescing flight, and the caller sends no refresh
+ * while one is under way (Coalescer.fetching): that covers the moment
+ * between this lease's release and the store.
  * Servers behind TLS are not refreshed this way (the next request after the
  * stale window revalidates instead).
  *

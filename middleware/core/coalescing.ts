@@ -100,6 +100,11 @@ export class Coalescer {
     return started === 'elsewhere' ? undefined : started
   }
 
+  /** Whether a fetch of `key` that will store its response is under way, here or in another process. */
+  fetching(key: string): boolean {
+    return this.#inflight.get(key)?.flight !== undefined || this.#leases()?.heldByOther(key) === true
+  }
+
   /** A response for `key` was stored by a fetch no one waited on: the key coalesces again. */
   stored(key: string): void {
     this.#passing.delete(key)

@@ -212,9 +212,10 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
         return serve(req, res, found, verdict.headers, { hit: true, ttl: verdict.ttl })
       }
       if (verdict.use === 'stale-while-revalidate') {
-        // RFC 5861: the stale entry now, one refresh behind it.
+        // RFC 5861: the stale entry now, one refresh behind it. None while a fetch of the URL is under way:
+        // the sender of a refresh lets go of it when its response ends, a moment before that response is stored.
         stats.stale++
-        if (refreshInBackground(req, flightKey(key), (err) => debug('background refresh of %s failed: %s', key.base, err), s.leases, opts.lockTimeoutMs)) {
+        if (!coalescer.fetching(flightKey(key)) && refreshInBackground(req, flightKey(key), (err) => debug('background refresh of %s failed: %s', key.base, err), s.leases, opts.lockTimeoutMs)) {
           events.emit('refreshing', key.base)
         }
         return serve(req, res, found, verdict.headers, { hit: true, fwd: 'stale', ttl: verdict.ttl })

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { describe, it } from 'node:test'
+import type { IncomingMessage } from 'node:http'
+import { after, describe, it } from 'node:test'
 import request from 'supertest'
+import { openStore } from '../../src/index.js'
 import { FRONT_ENDS, startOn, type Route } from '../helpers/http-apps.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 for (const framework of FRONT_ENDS) describe(`stale entries (${framework})`, () => {
   const start = startOn(framework)
@@ -47,6 +50,44 @@ for (const framework of FRONT_ENDS) describe(`stale entries (${framework})`, () 
     const refreshed = await request(app.url).get('/swr')
     assert.equal(refreshed.text, 'v2')
     assert.match(refreshed.headers['cache-status'], /hit/)
+  })
+
+  it('a stale request after the refresh has been answered, but before its response is stored, sends no second refresh', async () => {
+    let now = 1_700_000_000_000
+    const store = await openStore({ dir: tempDir('swr-gap') })
+    after(() => store.close())
+    // The refresh's entry waits at the store until the test lets it through.
+    let gate: Promise<void> | undefined
+    let open!: () => void
+    let setReached!: () => void
+    const reachedSet = new Promise<void>((resolve) => { setReached = resolve })
+    const set = store.set.bind(store)
+    store.set = async (...args) => {
+      if (gate !== undefined) {
+        setReached()
+        await gate
+      }
+      return set(...args)
+    }
+    const app = await start({ '/swr': (_req, res, n) => { res.setHeader('cache-control', 'max-age=10, stale-while-revalidate=60'); res.end(`v${n}`) } }, { now: () => now, store })
+    await request(app.url).get('/swr')
+    now += 20_000
+    gate = new Promise<void>((resolve) => { open = resolve })
+    // The sender frees its refresh once the refresh's response has ended: by the time the server sees
+    // that connection close, the sender has read the whole response.
+    const refreshClosed = new Promise<void>((resolve) => app.server.on('request', (req: IncomingMessage) => {
+      if (req.headers['x-spillway-refresh'] !== undefined) req.socket.once('close', () => resolve())
+    }))
+    assert.match((await request(app.url).get('/swr')).headers['cache-status'], /fwd=stale/)
+    await Promise.all([reachedSet, refreshClosed])
+    const refreshed = once(app.cache.events, 'refreshed')
+    const between = await request(app.url).get('/swr')
+    assert.equal(between.text, 'v1')
+    assert.match(between.headers['cache-status'], /fwd=stale/)
+    open()
+    await refreshed
+    assert.equal(app.originCalls('/swr'), 2, 'one refresh: the second stale request found it still being stored')
+    assert.equal((await request(app.url).get('/swr')).text, 'v2')
   })
 
   it('stale-if-error (and useStaleOnError) serve the stale entry when the origin fails', async () => {
