@@ -40,6 +40,8 @@
  *    server (heap hit) on one cache directory, autocannon in this process.
  *
  * The machine's load (os.loadavg) is printed and saved with the figures.
+ * BENCH_CHILD_FLAGS gives the bench processes Node flags (for example
+ * `--cpu-prof --cpu-prof-dir=prof`, or `--perf-basic-prof` under `perf record`).
  */
 import fs from 'node:fs'
 import os from 'node:os'

@@ -57,6 +57,12 @@ export type ChildReply =
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./cluster-child.js', import.meta.url))
 const REPLY_TIMEOUT_MS = 600_000
+/**
+ * Node flags for the bench processes, from BENCH_CHILD_FLAGS: none by
+ * default, not even the parent's. `BENCH_CHILD_FLAGS='--cpu-prof
+ * --cpu-prof-dir=prof'` profiles each of them (NODE_OPTIONS refuses --cpu-prof).
+ */
+const CHILD_EXEC_ARGV = (process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter((flag) => flag !== '')
 
 /** One bench process: commands go out in order, replies come back in order. */
 export class BenchChild {
@@ -78,7 +84,7 @@ export class BenchChild {
   }
 
   static async start(): Promise<BenchChild> {
-    const child = new BenchChild(fork(CHILD_SCRIPT, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
+    const child = new BenchChild(fork(CHILD_SCRIPT, [], { execArgv: CHILD_EXEC_ARGV, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
     await child.expect('up')
     return child
   }
