@@ -11,6 +11,7 @@ import { createRequire } from 'node:module'
 import { after } from 'node:test'
 import { argoCache, type ArgoApp, type ArgoCachePlugin, type HttpCacheOptions } from '../../middleware/argo.js'
 import { tempDir } from './temp-dir.js'
+import { storeSettled, type StoreSetup } from './store-settled.js'
 
 const require = createRequire(import.meta.url)
 /** argo ships no types; middleware/argo/argo-shapes.ts describes the part used here. */
@@ -30,7 +31,7 @@ export interface ArgoFront {
   close(): Promise<void>
 }
 
-export interface ArgoFrontOptions {
+export interface ArgoFrontOptions extends StoreSetup {
   /** The cache's options; a temporary dir and admission 'always' unless given. */
   cache?: Partial<HttpCacheOptions>
   /** Builds the app around the plugin. @default (a, plugin, target) => a.use(plugin).target(target) */
@@ -72,8 +73,7 @@ export async function startArgoFront(origin: RequestListener | { raw: RawOrigin 
   const build = options.build ?? ((a, p, target) => a.use(p).target(target))
   const server = http.createServer(build(argo(), plugin, originUrl).build().run)
   const port = await listen(server)
-  // Until the store is open every request passes through, by design.
-  await plugin.purgeTag('spillway-test-ready')
+  await storeSettled(plugin, options)
   let closing: Promise<void> | undefined
   const close = () => (closing ??= (async () => {
     server.closeAllConnections()

@@ -16,6 +16,7 @@ import { after } from 'node:test'
 import { tempDir } from './temp-dir.js'
 import { startArgoFront } from './argo-front.js'
 import { startProxyApp } from './proxy-app.js'
+import { storeSettled, type StoreSetup } from './store-settled.js'
 
 const require = createRequire(import.meta.url)
 const express4 = require('express4') as typeof express5
@@ -26,8 +27,8 @@ export const FRAMEWORKS: Framework[] = ['express5', 'express4', 'connect', 'hand
 export const FRONT_ENDS: Framework[] = ['express5', 'handler', 'proxy', 'argo']
 
 /** startApp on one front end: `const start = startOn(framework)` in a suite run once per front end. */
-export const startOn = (framework: Framework) => (routes: Record<string, Route>, options: Partial<HttpCacheOptions> = {}): Promise<TestApp> =>
-  startApp(routes, options, framework)
+export const startOn = (framework: Framework) => (routes: Record<string, Route>, options: Partial<HttpCacheOptions> = {}, setup: StoreSetup = {}): Promise<TestApp> =>
+  startApp(routes, options, framework, [], setup)
 
 /** A route handler in plain node:http terms, so every framework can run it. */
 export type Route = (req: IncomingMessage, res: ServerResponse, hit: number) => void
@@ -42,13 +43,14 @@ export interface TestApp {
 }
 
 export async function startApp(routes: Record<string, Route>, options: Partial<HttpCacheOptions> = {},
-  framework: Framework = 'express5', beforeCache: Array<(req: IncomingMessage, res: ServerResponse, next: () => void) => void> = []): Promise<TestApp> {
+  framework: Framework = 'express5', beforeCache: Array<(req: IncomingMessage, res: ServerResponse, next: () => void) => void> = [],
+  setup: StoreSetup = {}): Promise<TestApp> {
   if (framework === 'argo') {
     if (beforeCache.length > 0) throw new Error('argo has no Express middleware before the cache')
-    return startArgoApp(routes, options)
+    return startArgoApp(routes, options, setup)
   }
   // The caching reverse proxy in front of a plain node:http origin: test/helpers/proxy-app.ts.
-  if (framework === 'proxy') return startProxyApp(routes, options, beforeCache)
+  if (framework === 'proxy') return startProxyApp(routes, options, beforeCache, setup)
   // Admission 'always': these suites test what a stored response does, from the first miss on
   // (test/http/flooding.test.ts covers the default, 'second-hit').
   const cache = httpCache({ dir: options.store === undefined ? tempDir('http') : undefined, admission: 'always', ...options })
@@ -70,8 +72,7 @@ export async function startApp(routes: Record<string, Route>, options: Partial<H
     ? createServer(cache.handler(app as unknown as Parameters<HttpCacheMiddleware['handler']>[0])).listen(0, '127.0.0.1')
     : (app as unknown as { listen(port: number, host: string): Server }).listen(0, '127.0.0.1')
   await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-  // Give the store a moment to open: until then every request passes through, by design.
-  await cacheReady(cache)
+  await storeSettled(cache, setup)
   const { port } = server.address() as AddressInfo
   let closing: Promise<void> | undefined
   // Closed by the test, or by node:test's after() when an assertion fails first: an open server
@@ -92,10 +93,6 @@ export async function startApp(routes: Record<string, Route>, options: Partial<H
   }
 }
 
-async function cacheReady(cache: Pick<HttpCacheControls, 'purgeTag'>): Promise<void> {
-  await cache.purgeTag('spillway-test-ready')
-}
-
 /**
  * The 'argo' front end: the routes on a plain node:http origin, and argo
  * with the spillway plugin in front of it, targeting it (argo-front.ts). A
@@ -103,7 +100,7 @@ async function cacheReady(cache: Pick<HttpCacheControls, 'purgeTag'>): Promise<v
  * is the plugin: the suites use only its controls (purge*, stats, events,
  * close), which it shares with the middleware, never a (req, res, next) call.
  */
-async function startArgoApp(routes: Record<string, Route>, options: Partial<HttpCacheOptions>): Promise<TestApp> {
+async function startArgoApp(routes: Record<string, Route>, options: Partial<HttpCacheOptions>, setup: StoreSetup): Promise<TestApp> {
   const calls = new Map<string, number>()
   const front = await startArgoFront((req, res) => {
     const path = (req.url ?? '/').split('?')[0]
@@ -117,7 +114,7 @@ async function startArgoApp(routes: Record<string, Route>, options: Partial<Http
       if (!res.headersSent) res.writeHead(500).end()
       else res.destroy()
     }
-  }, { cache: options })
+  }, { cache: options, ...setup })
   return {
     url: front.url,
     server: front.server,

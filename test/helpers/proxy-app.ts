@@ -13,10 +13,12 @@ import { createCachingProxy } from '../../middleware/proxy.js'
 import type { HttpCacheOptions } from '../../middleware/core/options.js'
 import type { Route, TestApp } from './http-apps.js'
 import { tempDir } from './temp-dir.js'
+import { storeSettled, type StoreSetup } from './store-settled.js'
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void
 
-export async function startProxyApp(routes: Record<string, Route>, options: Partial<HttpCacheOptions>, beforeCache: Middleware[]): Promise<TestApp> {
+export async function startProxyApp(routes: Record<string, Route>, options: Partial<HttpCacheOptions>, beforeCache: Middleware[],
+  setup: StoreSetup = {}): Promise<TestApp> {
   const calls = new Map<string, number>()
   const origin = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]
@@ -50,8 +52,7 @@ export async function startProxyApp(routes: Record<string, Route>, options: Part
     next()
   })
   await listen(server)
-  // Resolves once the store is open: until then every request passes through, by design.
-  await proxy.purgeTag('spillway-test-ready')
+  await storeSettled(proxy, setup)
   let closing: Promise<void> | undefined
   const close = () => (closing ??= (async () => {
     for (const s of [server, origin]) {
