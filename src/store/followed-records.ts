@@ -5,6 +5,7 @@ import type { DiskTier } from './disk-tier.js'
 import { logPosition } from './follow.js'
 import type { HeapTier } from './heap-tier.js'
 import { isInternalKey, retiredJournal } from './log-marks.js'
+import { decodeValue } from './stored-value.js'
 import { tagBlockOf, type TagIndex } from './tag-index.js'
 import { otherCarries, tagBlockAt } from './tag-purge.js'
 
@@ -79,6 +80,14 @@ export class FollowedRecords {
     }
     const tagBlock = (info.flags & FLAG_TAGGED) === 0 ? undefined
       : tagBlockOf(info.flags, view.u8.subarray(info.valueOffset, info.valueOffset + info.valueLength))?.slice()
+    const tombstone = (info.flags & FLAG_TOMBSTONE) !== 0
+    const gone = tombstone || (info.expiresAt !== 0 && info.expiresAt <= this.#now())
+    const name = key.toString('utf8')
+    // A value this process's heap tier holds is replaced by the new one, as a write here replaces it
+    // (Store.set), rather than dropped: a key hot in every process stays in every heap tier, instead of
+    // costing each of them two disk reads after each write elsewhere. Decoded now, while `view` is valid.
+    const replacement = !gone && this.#heap.peek(name) !== undefined
+      ? decodeValue(view.u8.subarray(info.valueOffset, info.valueOffset + info.valueLength), info.flags) : undefined
     const hash = hashKey(key, 0, key.byteLength)
     const slot = disk.slotOf(hash, key)
     const current = slot >= 0 ? logPosition(keydir.journalId(slot), keydir.offset(slot)) : this.#floors.get(keyId(key))
@@ -87,8 +96,6 @@ export class FollowedRecords {
       usage.died(journalId, info.length)
       return
     }
-    const tombstone = (info.flags & FLAG_TOMBSTONE) !== 0
-    const gone = tombstone || (info.expiresAt !== 0 && info.expiresAt <= this.#now())
     if (slot >= 0) {
       this.#tags.removeBlock(hash, tagBlockAt(disk, slot), (tag) => otherCarries(disk, hash, tag, slot))
       usage.died(keydir.journalId(slot), keydir.length(slot))
@@ -101,8 +108,8 @@ export class FollowedRecords {
     else if (tagBlock !== undefined) this.#tags.addBlock(hash, tagBlock)
     if (tombstone) this.noteTombstone(key, position)
     // Another process wrote or deleted the key after this one's copy in the heap tier was made.
-    const name = key.toString('utf8')
-    this.#heap.delete(name)
+    if (replacement !== undefined) this.#heap.set(name, replacement, info.expiresAt, false)
+    else this.#heap.delete(name)
     this.#tags.deleteHeapOnly(name)
   }
 

@@ -25,7 +25,7 @@ export function readLineSync(fd: number): string | undefined {
 }
 
 export interface LockstepWriter {
-  /** Sends `set <key> <value>` or `close` and returns once the writer has acknowledged it. */
+  /** Sends `set <key> <value>`, `delete <key>` or `close` and returns once the writer has acknowledged it. */
   ask(request: string): void
   /** Closes the pipes and kills the writer (if a `close` did not end it already). */
   stop(): Promise<void>
