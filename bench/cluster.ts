@@ -19,7 +19,8 @@
  *    (bench/lib/cluster-workload.ts), with 1, 2 and 4 processes; spillway
  *    and lmdb alternate cell by cell, `--rounds` times (median kept), so that
  *    a change in the machine's load falls on both. Every process first runs
- *    each workload for `--warmup` seconds. Each process maps the data itself
+ *    each workload for `--warmup` seconds (5; `--quick` 2), and each spillway
+ *    cell reports how many reads its heap tiers answered. Each process maps the data itself
  *    and, both engines advising random access, takes a page fault on its first
  *    touch of each 4 KiB page: with 1 M keys (about 1.1 GB per engine) a short
  *    warm-up may leave the cells paying for some of those faults (the CPU
@@ -60,7 +61,14 @@ const KEYS = Math.round(numberArg('keys', undefined, QUICK ? 100_000 : 1_000_000
 const DURATION_S = numberArg('duration', undefined, QUICK ? 0.5 : 1)
 const ROUNDS = Math.round(numberArg('rounds', undefined, 3))
 /** Seconds every process runs each workload before the first cell: compilation, and its first touch of each mapped page. */
-const WARMUP_S = numberArg('warmup', undefined, Math.max(1, DURATION_S))
+/**
+ * Seconds every process runs each workload before the first cell: compilation, its first touch of each
+ * mapped page, and its own heap tier filling with the hot keys (each process has its own, which takes a
+ * key on its second disk read). With 1 s, a 1 M-key run measured the tiers still filling: the cells with
+ * more processes, each having run less, found fewer reads in them. The table's heap-tier column shows it.
+ */
+const DEFAULT_WARMUP_S = QUICK ? 2 : 5
+const WARMUP_S = numberArg('warmup', undefined, DEFAULT_WARMUP_S)
 const VISIBILITY_SETS = Math.round(numberArg('visibility', undefined, QUICK ? 300 : 1000))
 const HTTP_DURATION_S = numberArg('http-duration', undefined, QUICK ? 3 : 5)
 const HTTP_WARMUP_S = 2
@@ -125,7 +133,7 @@ async function runCell(group: Group, n: number, writeEvery: number, seconds: num
   return Promise.all(running.map(async (c) => (await c.expect('ran')).result))
 }
 
-interface Cell { rate: number; cpuPct: number; cpuNsPerOp: number; systemNsPerOp: number; faultsPerKOp: number; hitPct: number }
+interface Cell { rate: number; cpuPct: number; cpuNsPerOp: number; systemNsPerOp: number; faultsPerKOp: number; hitPct: number; heapHitPct: number | undefined }
 
 function summarize(results: RunResult[]): Cell {
   const ops = (r: RunResult) => r.reads + r.writes
@@ -137,7 +145,12 @@ function summarize(results: RunResult[]): Cell {
   const cpuPct = results.reduce((sum, r) => sum + (100 * r.cpuUs * 1e3) / r.wallNs, 0)
   const systemUs = results.reduce((sum, r) => sum + r.systemUs, 0)
   const faults = results.reduce((sum, r) => sum + r.minorFaults, 0)
-  return { rate, cpuPct, cpuNsPerOp: (cpuUs * 1e3) / allOps, systemNsPerOp: (systemUs * 1e3) / allOps, faultsPerKOp: (1e3 * faults) / allOps, hitPct: (100 * hits) / Math.max(1, reads) }
+  const heapHits = results.reduce((sum, r) => sum + r.heapHits, 0)
+  const heapLookups = results.reduce((sum, r) => sum + r.heapLookups, 0)
+  return {
+    rate, cpuPct, cpuNsPerOp: (cpuUs * 1e3) / allOps, systemNsPerOp: (systemUs * 1e3) / allOps, faultsPerKOp: (1e3 * faults) / allOps,
+    hitPct: (100 * hits) / Math.max(1, reads), heapHitPct: heapLookups === 0 ? undefined : (100 * heapHits) / heapLookups,
+  }
 }
 
 // --- 1. Throughput ----------------------------------------------------
@@ -161,6 +174,7 @@ async function throughput(groups: Group[]): Promise<void> {
         console.log(`  ${w.label.padEnd(16)} ${g.engine.padEnd(8)} ${n} proc  ${Math.round(mid.rate).toLocaleString('en-US').padStart(11)} ops/s  ` +
           `CPU ${mid.cpuPct.toFixed(0).padStart(3)} %  ${mid.cpuNsPerOp.toFixed(0).padStart(6)} ns CPU/op ` +
           `(system ${mid.systemNsPerOp.toFixed(0)} ns, ${mid.faultsPerKOp.toFixed(1)} faults per 1000 ops)` +
+          (mid.heapHitPct === undefined ? '' : `  heap tier ${mid.heapHitPct.toFixed(1)} %`) +
           (mid.hitPct < 100 ? `  ⚠ ${mid.hitPct.toFixed(2)} % of reads found` : ''))
       }
     }
@@ -273,7 +287,7 @@ function formatRate(n: number): string {
 const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a / b)
 const showRatio = (r: number | undefined): string => (r === undefined ? '' : `${r.toFixed(2)}×`)
 
-const throughputTable: string[][] = [['workload', 'engine', 'processes', 'ops/s', 'MB/s read', 'CPU %', 'CPU ns/op', 'system ns/op', 'faults per 1000 ops', 'vs 1 process', 'spillway ÷ lmdb']]
+const throughputTable: string[][] = [['workload', 'engine', 'processes', 'ops/s', 'MB/s read', 'CPU %', 'CPU ns/op', 'system ns/op', 'faults per 1000 ops', 'heap-tier hits %', 'vs 1 process', 'spillway ÷ lmdb']]
 for (const w of WORKLOADS) {
   for (const engine of ENGINES) {
     for (const n of PROCESSES) {
@@ -283,6 +297,7 @@ for (const w of WORKLOADS) {
       throughputTable.push([
         w.label, engine, String(n), formatRate(c.rate), ((c.rate * readShare * MEAN_VALUE) / 1e6).toFixed(0),
         c.cpuPct.toFixed(0), c.cpuNsPerOp.toFixed(0), c.systemNsPerOp.toFixed(0), c.faultsPerKOp.toFixed(1),
+        c.heapHitPct === undefined ? '' : c.heapHitPct.toFixed(1),
         showRatio(ratio(c.rate, cells.get(cellKey(w.id, engine, 1))?.rate)),
         engine === 'spillway' ? showRatio(ratio(c.rate, cells.get(cellKey(w.id, 'lmdb', n))?.rate)) : '',
       ])
@@ -368,7 +383,8 @@ const facts: Record<string, string> = {
   lmdb: 'defaults (overlappingSync); sync `getBinary` (a stable copy), async batched `put`; a read transaction renewed by lmdb-js on its timer ' +
     '(the visibility reader renews it before every get)',
   warmup: `every process ran each workload for ${WARMUP_S} s before the first cell (each process takes a page fault on its first touch of ` +
-    'each 4 KiB page of the data, which both engines map with random-access advice: a short warm-up may leave part of that in the cells)',
+    'each 4 KiB page of the data, which both engines map with random-access advice, and fills its own heap tier: a short warm-up ' +
+    'leaves part of that in the cells; the heap-tier column shows how much of it was done)',
   loop: `batches of 1000 operations with a yield to the event loop between them; writes (every 10th operation in the mix) awaited ` +
     `1000 at a time and at the end, inside the timed span; ${ROUNDS} rounds of ${DURATION_S} s per cell, median; ` +
     'spillway and lmdb alternate cell by cell; CPU is process.cpuUsage() of the processes that ran, summed',
@@ -379,7 +395,7 @@ const facts: Record<string, string> = {
 for (const t of targets) facts[`target: ${t.label}`] = targetLine(t).slice(t.label.length + 2)
 if (failures.length > 0) facts.failed = failures.join('; ')
 
-const custom = KEYS !== 1_000_000 || DURATION_S !== 1 || ROUNDS !== 3 || WARMUP_S !== 1 || SKIP.size > 0
+const custom = KEYS !== 1_000_000 || DURATION_S !== 1 || ROUNDS !== 3 || WARMUP_S !== DEFAULT_WARMUP_S || SKIP.size > 0
 const name = QUICK ? 'cluster-quick' : custom ? 'cluster-custom' : 'cluster'
 saveResult(`${name}.md`, [
   '# Several processes on one directory: spillway and lmdb-js', '',

@@ -19,6 +19,8 @@ interface Handle {
   put(key: string, value: Buffer): Promise<unknown>
   /** Makes the next `get` see every write acknowledged so far, in any process. */
   refresh(): void
+  /** Heap-tier hits and misses so far in this process (spillway); [0, 0] for an engine without one. */
+  heapCounts(): [hits: number, misses: number]
   close(): Promise<void>
 }
 
@@ -43,6 +45,10 @@ async function openEngine(engine: EngineName, dir: string, keys: number): Promis
       get: (key) => store.getSync(key),
       put: (key, value) => store.set(key, value),
       refresh() {},
+      heapCounts: () => {
+        const { heap } = store.stats()
+        return [heap.hits, heap.misses]
+      },
       close: () => store.close(),
     }
   }
@@ -54,6 +60,7 @@ async function openEngine(engine: EngineName, dir: string, keys: number): Promis
     put: (key, value) => db.put(key, value),
     // lmdb-js reads through a snapshot it renews on a timer; a synchronous spin must renew it itself.
     refresh: () => db.resetReadTxn(),
+    heapCounts: () => [0, 0],
     close: () => db.close(),
   }
 }
@@ -83,6 +90,7 @@ async function run(ms: number, writeEvery: number): Promise<RunResult> {
   let writes = 0
   const cpu = cpuUsage()
   const faults = resourceUsage().minorPageFault
+  const [heapHits, heapMisses] = h.heapCounts()
   const start = now()
   const deadline = start + BigInt(Math.round(ms * 1e6))
   for (;;) {
@@ -108,7 +116,11 @@ async function run(ms: number, writeEvery: number): Promise<RunResult> {
   await Promise.all(pending)
   const wallNs = Number(now() - start)
   const used = cpuUsage(cpu)
-  return { reads, hits, writes, wallNs, cpuUs: used.user + used.system, systemUs: used.system, minorFaults: resourceUsage().minorPageFault - faults }
+  const [heapHitsAfter, heapMissesAfter] = h.heapCounts()
+  return {
+    reads, hits, writes, wallNs, cpuUs: used.user + used.system, systemUs: used.system, minorFaults: resourceUsage().minorPageFault - faults,
+    heapHits: heapHitsAfter - heapHits, heapLookups: heapHitsAfter - heapHits + heapMissesAfter - heapMisses,
+  }
 }
 
 /** Fills keys [from, to) with their generation-0 values, WRITE_WINDOW writes in flight. */

@@ -31,6 +31,9 @@ export interface RunResult {
   systemUs: number
   /** Minor page faults over the run (process.resourceUsage()): first touches of mapped pages. */
   minorFaults: number
+  /** Reads the engine answered from its in-heap tier, and all it answered through that tier's lookup (spillway only; 0 for lmdb). */
+  heapHits: number
+  heapLookups: number
 }
 
 /** ns per read of each timed pass, by CPU time and by wall time, with following on and off. */
