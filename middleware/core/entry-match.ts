@@ -4,6 +4,7 @@ import type { Store } from '../../src/index.js'
 import { decodeCachedResponse, type CachedResponse } from './cached-response.js'
 import type { DecodedEntries } from './decoded-entries.js'
 import { acceptsCoding, normalisedValue, variantKey, varyFields } from './vary.js'
+import { isLowerCase, withLowerCaseDirectives } from './directive-case.js'
 
 /** Store keys of HTTP entries start with this. */
 export const PREFIX = 'http:'
@@ -156,13 +157,14 @@ const NORMALISED = ['accept-encoding', 'accept-language', 'accept-charset']
 export function policyRequest(req: IncomingMessage, key: string): CachePolicy.Request {
   const raw = req.headers
   const host = raw.host?.toLowerCase()
-  // The common request needs no copy: a lower-case Host and none of the normalised fields.
-  if (host === raw.host && raw['accept-encoding'] === undefined && raw['accept-language'] === undefined && raw['accept-charset'] === undefined) {
+  // The common request needs no copy: a lower-case Host and directives, and none of the normalised fields.
+  if (host === raw.host && raw['accept-encoding'] === undefined && raw['accept-language'] === undefined && raw['accept-charset'] === undefined &&
+    isLowerCase(raw['cache-control']) && isLowerCase(raw.pragma)) {
     return { method: 'GET', url: key, headers: raw as CachePolicy.Headers }
   }
   const headers: Record<string, string | string[] | undefined> = { ...raw, host }
   for (const name of NORMALISED) if (headers[name] !== undefined) headers[name] = normalisedValue(name, headers[name])
-  return { method: 'GET', url: key, headers: headers as CachePolicy.Headers }
+  return { method: 'GET', url: key, headers: withLowerCaseDirectives(headers) as CachePolicy.Headers }
 }
 
 export type Verdict =

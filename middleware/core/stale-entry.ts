@@ -10,6 +10,7 @@ import { holdBack } from './hold-back.js'
 import type { ResolvedHttpCacheOptions } from './options.js'
 import { single } from './storing-decision.js'
 import { notModifiedSelects } from './validators.js'
+import { withLowerCaseDirectives } from './directive-case.js'
 
 const debug = createDebug('spillway:http')
 
@@ -59,7 +60,7 @@ export function revalidateOrFallBack(ctx: StaleEntryContext, req: IncomingMessag
     let serving = policy
     if (status === 304) {
       if (selects(originHeaders)) {
-        serving = policy.revalidatedPolicy(policyRequest(req, key), { status: 304, headers: originHeaders as CachePolicy.Headers }).policy as CachePolicy
+        serving = policy.revalidatedPolicy(policyRequest(req, key), { status: 304, headers: withLowerCaseDirectives(originHeaders as CachePolicy.Headers) }).policy as CachePolicy
         renewal = refreshEntry(ctx, key, entry, serving)
       }
     } else {

@@ -5,6 +5,7 @@ import type { ResolvedHttpCacheOptions } from './options.js'
 import type { TeedResponse } from './response-tee.js'
 import { originDirectives, type HeadWithOrigin } from './origin-directives.js'
 import { varyFields } from './vary.js'
+import { withLowerCaseDirectives } from './directive-case.js'
 
 /** What to store for a response, or why not. */
 export type StoringDecision = { head: CachedHead; varyFields: string[]; ttl: number; tags: string[] } | { notStored: string }
@@ -27,7 +28,7 @@ export function decideToStore(teed: TeedResponse, res: ServerResponse, key: stri
   if (headers['set-cookie'] !== undefined && !opts.allowSetCookie) return { notStored: 'Set-Cookie' }
   const fields = varyFields(single(headers.vary))
   if (fields === '*') return { notStored: 'Vary: *' }
-  const decided = withDefaultTtl(headers, opts.ttlByStatus[teed.status] ?? opts.ttl, opts.overrideCacheControl)
+  const decided = withDefaultTtl(withLowerCaseDirectives(headers), opts.ttlByStatus[teed.status] ?? opts.ttl, opts.overrideCacheControl)
   const policy = policyFor(teed.status, decided as CachePolicy.Headers)
   if (!policy.storable()) return { notStored: `not storable per RFC 9111 (status ${teed.status}, cache-control ${single(headers['cache-control'])})` }
   if (policy.timeToLive() <= 0) return { notStored: 'no freshness' }
