@@ -151,7 +151,9 @@ export class Follower {
         const view = journal.followView()
         if (view !== undefined) this.#scan(journal, view, this.#offset, undefined)
       }
-      if (tail < journal.capacity) return
+      // Sealed as its writers see it (Journal.sealed), not by the tail word alone: a journal replay found
+      // damaged is sealed whatever its tail says, and appends have moved on past it.
+      if (!journal.sealed) return
       // Sealed: every record in it has been read or passed over. On to the next journal, once it exists.
       const next = this.#journals.journalAfter(journal.id)
       if (next === undefined) {

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { describe, it } from 'node:test'
 import { openStore } from '../../src/index.js'
 import type { CorruptionReport } from '../../src/journal/corruption.js'
-import { journalFileName } from '../../src/journal/format.js'
+import { HDR_TAIL, HEADER_BYTES, journalFileName } from '../../src/journal/format.js'
 import { availableBackends } from '../../src/native.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
@@ -70,5 +70,38 @@ describe('bad input between stores sharing a directory (issue 11)', { skip: !ava
     await assert.rejects(openStore({ dir, journalBytes: JOURNAL_BYTES, backend: 'mmap' }),
       { code: 'ERR_LOCKED', message: /open with the pread backend, which cannot share it/ })
     await alone.close()
+  })
+  it('a store whose newest journal has bytes past its tail word appends to the next journal, and follows what other stores write there', async () => {
+    // Found by test/store/corruption.test.ts (SPILLWAY_SEED=684182083): such a journal is never appended to again
+    // (FORMAT.md §Recovery), so its tail word stays below its capacity. The follower went by the tail word alone,
+    // took the journal for the active one, and never moved on: every settled claim then waited its 1 s limit
+    // (an open that forgot keys after damage took one second per key) and other stores' writes never arrived.
+    const dir = tempDir('cluster-lagging-tail')
+    const first = await openStore({ dir, journalBytes: JOURNAL_BYTES })
+    for (let i = 0; i < 20; i++) await first.set(`old${i}`, `value ${i}`)
+    await first.close()
+    const file = path.join(dir, journalFileName(1))
+    const fd = fs.openSync(file, 'r+')
+    const tail = Buffer.alloc(8)
+    tail.writeBigUInt64LE(BigInt(HEADER_BYTES))
+    fs.writeSync(fd, tail, 0, 8, HDR_TAIL)
+    fs.closeSync(fd)
+    const reports: CorruptionReport[] = []
+    const store = await openStore({ dir, journalBytes: JOURNAL_BYTES, onCorruption: (r) => reports.push(r) })
+    const other = await openStore({ dir, journalBytes: JOURNAL_BYTES })
+    try {
+      assert.ok(reports.some((r) => r.reason === 'bad-header' && r.file === file), JSON.stringify(reports))
+      await store.set('mine', 'one')
+      await other.set('theirs', 'two')
+      assert.equal((await store.get('theirs'))?.toString(), 'two', "the other store's write arrived")
+      assert.equal((await other.get('mine'))?.toString(), 'one')
+      await other.delete('old3')
+      assert.equal(await store.get('old3'), undefined, "the other store's delete arrived")
+      for (let i = 0; i < 20; i++) if (i !== 3) assert.equal((await store.get(`old${i}`))?.toString(), `value ${i}`)
+      assert.ok(!fs.readdirSync(dir).includes(journalFileName(3)), 'both stores append to journal 2')
+    } finally {
+      await other.close()
+      await store.close()
+    }
   })
 })
