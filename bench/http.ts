@@ -28,6 +28,7 @@ import { report, type Row } from './lib/harness.js'
 import { BODY_BYTES, CONFIGS, DIR_ENV, ORIGIN_DELAY_MS, ROUTE, buildBody, type Config, type Counters } from './lib/http-common.js'
 import { ServerFailure, ServerProcess, load, versionOf, type LoadResult } from './lib/http-child.js'
 import { numberArg } from './lib/args.js'
+import { cpuPerRequest, reqPerSec, serverValues } from './lib/cell-figures.js'
 
 const args = process.argv.slice(2)
 const QUICK = args.includes('--quick') || process.env.BENCH_QUICK === '1'
@@ -69,9 +70,6 @@ async function measure(config: Config): Promise<Measured> {
   }
 }
 
-const cpuUs = (m: Measured): number => m.server.cpuUserUs + m.server.cpuSystemUs
-const cpuPerRequest = (m: Measured): number => cpuUs(m) / Math.max(1, m.server.requests)
-const reqPerSec = (m: Measured): number => m.load.requests.p50
 
 console.log(
   `http caching bench: ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per configuration, ` +
@@ -145,12 +143,7 @@ const rows: Row[] = [...measured.values()].map((m) => {
     mbPerSec: (reqPerSec(m) * BODY_BYTES) / 1e6,
     vs: m.config.name === CEILING || !measured.has(CEILING) ? undefined : CEILING,
     note: [note(m), ...extra].filter((s) => s !== '').join('; '),
-    values: {
-      p99: m.load.latency.p99,
-      cpu: cpuPerRequest(m),
-      cpuPct: (100 * cpuUs(m)) / m.server.wallUs,
-      rss: m.server.rssBytes / 2 ** 20,
-    },
+    values: serverValues(m),
   }
 })
 

@@ -44,6 +44,7 @@ import { CELLS, type Cell } from './lib/proxy-cells.js'
 import { load, uniqueUrl } from './lib/proxy-load.js'
 import { NginxProcess, findNginx, nginxVersion } from './lib/proxy-nginx.js'
 import { numberArg } from './lib/args.js'
+import { cpuPerRequest, reqPerSec, serverValues } from './lib/cell-figures.js'
 
 const args = process.argv.slice(2)
 const QUICK = args.includes('--quick') || process.env.BENCH_QUICK === '1'
@@ -135,9 +136,6 @@ async function measure(cell: Cell, size: BodySize, origin: Server): Promise<Meas
   }
 }
 
-const cpuUs = (m: Measured): number => m.server.cpuUserUs + m.server.cpuSystemUs
-const cpuPerRequest = (m: Measured): number => cpuUs(m) / Math.max(1, m.server.requests)
-const reqPerSec = (m: Measured): number => m.load.requests.p50
 const rowName = (cell: Cell, size: BodySize): string => `${size.label} ${cell.name}`
 
 console.log(
@@ -228,12 +226,7 @@ const rows: Row[] = [...measured.values()].map((m) => {
     mbPerSec: (reqPerSec(m) * m.size.bytes) / 1e6,
     vs: name === ceiling || cellOf('ceiling', m.size) === undefined ? undefined : ceiling,
     note: note(m),
-    values: {
-      p99: m.load.latency.p99,
-      cpu: cpuPerRequest(m),
-      cpuPct: (100 * cpuUs(m)) / m.server.wallUs,
-      rss: m.server.rssBytes / 2 ** 20,
-    },
+    values: serverValues(m),
   }
 })
 
