@@ -151,9 +151,10 @@ export class Follower {
         const view = journal.followView()
         if (view !== undefined) this.#scan(journal, view, this.#offset, undefined)
       }
-      // Sealed as its writers see it (Journal.sealed), not by the tail word alone: a journal replay found
-      // damaged is sealed whatever its tail says, and appends have moved on past it.
-      if (!journal.sealed) return
+      // Sealed by the tail read above (not by a fresh look: records claimed since were not scanned), or a
+      // journal no writer appends to again (bytes past its tail word, a short file: FORMAT.md §Recovery),
+      // whose tail word stays below its capacity while appends go to the next journal.
+      if (tail < journal.capacity && journal.writable) return
       // Sealed: every record in it has been read or passed over. On to the next journal, once it exists.
       const next = this.#journals.journalAfter(journal.id)
       if (next === undefined) {
