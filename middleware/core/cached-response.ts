@@ -1,4 +1,4 @@
-import type { CachePolicyObject } from 'http-cache-semantics'
+import type { Freshness } from './freshness.js'
 
 /**
  * A response as the cache keeps it, one store entry per variant:
@@ -7,15 +7,24 @@ import type { CachePolicyObject } from 'http-cache-semantics'
  * unchanged, so a hit copies it once.
  */
 export interface CachedHead {
-  /** Entry layout version: a different one is treated as a miss, never misread. */
-  v: 1
+  /** Entry layout version: a different one is treated as a miss, never misread. 2: the policy is freshness.ts' (1 was http-cache-semantics'). */
+  v: 2
   status: number
+  /** The origin's response header fields, lower-case, as stored (storing-decision.ts). */
   headers: Record<string, string | string[]>
-  /** http-cache-semantics' CachePolicy.toObject(): freshness, validators, Vary. */
-  policy: CachePolicyObject
+  /** The response's freshness, decided when it arrived (absent on a Vary marker). */
+  fresh?: Freshness
+  /** The URL's key and the Host the response was stored for: a request for another is never served it, whatever a custom key folded together. */
+  url?: string
+  host?: string
   /** Milliseconds since the epoch when the response was stored. */
   storedAt: number
-  /** Set (with status 0 and no body) on a URL's entry whose responses vary: the request fields that pick a variant. */
+  /**
+   * On a URL's entry whose responses vary (status 0, no body): the request
+   * fields that pick a variant. On a variant: the fields it was keyed by,
+   * when it names none in its own Vary but was stored under a marker that
+   * does (RFC 9111 §4.1: it is then served only to requests like its own).
+   */
   vary?: string[]
   /**
    * The store key (without prefix) the response was stored under: the URL's key,
@@ -62,7 +71,7 @@ export function decodeCachedResponse(bytes: Buffer): CachedResponse | undefined 
   if (end < 0) return undefined
   try {
     const head = JSON.parse(bytes.toString('utf8', 4, end)) as CachedHead
-    if (head?.v !== 1 || typeof head.status !== 'number' || typeof head.headers !== 'object') return undefined
+    if (head?.v !== 2 || typeof head.status !== 'number' || typeof head.headers !== 'object') return undefined
     return { head, body: bytes.subarray(end) }
   } catch {
     return undefined

@@ -1,101 +1,31 @@
 import type { IncomingMessage } from 'node:http'
-import CachePolicy from 'http-cache-semantics'
 import type { Store } from '../../src/index.js'
-import { decodeCachedResponse, type CachedResponse } from './cached-response.js'
+import { decodeCachedResponse, type CachedHead, type CachedResponse } from './cached-response.js'
 import type { DecodedEntries } from './decoded-entries.js'
-import { acceptsCoding, normalisedValue, variantKey, varyFields } from './vary.js'
-import { isLowerCase, withLowerCaseDirectives } from './directive-case.js'
+import { acceptsCoding, variantKey, varyFields } from './vary.js'
+import { requestDirectives, usable, type Freshness } from './freshness.js'
+import { entityTags } from './validators.js'
 
 /** Store keys of HTTP entries start with this. */
 export const PREFIX = 'http:'
 
-/** A stored response decoded, with its policy (none for a URL's Vary marker). */
+/** A stored response decoded (no freshness for a URL's Vary marker). */
 export type Decoded = CachedResponse & {
-  policy: CachePolicy | undefined
-  /** must-revalidate, or proxy-revalidate in a shared cache: never served stale, whatever allows it (RFC 9111 §5.2.2.2, §5.2.2.8). */
-  noStaleUse: boolean
-  /** The fields the response's own Vary names, parsed once per decoding. */
+  fresh: Freshness | undefined
+  /** The fields that picked this variant, parsed once per decoding. */
   varyFields: string[] | '*'
 }
 
 export type Found = Decoded | 'uri-miss' | 'vary-miss'
 
-/**
- * http-cache-semantics' CachePolicy on the given clock (it reads the time
- * through now(), untyped but part of its class), so the store's injected
- * clock governs both. In a shared cache the library gives proxy-revalidate
- * no freshness at all; RFC 9111 §5.2.2.8 only forbids stale use, which
- * `noStaleUse` carries (read from the headers), so the directive is left out
- * of the freshness computation.
- */
-export function policyClass(clock: () => number): typeof CachePolicy {
-  return class Policy extends CachePolicy {
-    constructor(...args: ConstructorParameters<typeof CachePolicy>) {
-      super(...args)
-      delete (this as unknown as { _rescc: Record<string, unknown> })._rescc['proxy-revalidate']
-    }
-
-    now(): number {
-      return clock()
-    }
-
-    /**
-     * The library's responseHeaders (4.3: hop-by-hop fields dropped, the RFC
-     * 7234 §5.5.4 warning 113 on an old heuristic response, Age and Date
-     * updated), but with Date formatted once per second (`httpDate`), not
-     * once per hit: on a hit, the library's toUTCString was the costliest step.
-     */
-    override responseHeaders(): CachePolicy.Headers {
-      const self = this as unknown as PolicyInternals
-      const headers = self._copyWithoutHopByHopHeaders(self._resHeaders)
-      const age = this.age()
-      if (age > DAY_S && !self._hasExplicitExpiration() && this.maxAge() > DAY_S) {
-        headers.warning = `${headers.warning !== undefined ? `${String(headers.warning)}, ` : ''}113 - "rfc7234 5.5.4"`
-      }
-      headers.age = `${Math.round(age)}`
-      headers.date = httpDate(this.now())
-      return headers
-    }
-  }
-}
-
-/** The parts of http-cache-semantics' CachePolicy (4.3) that responseHeaders uses, not in its types. */
-interface PolicyInternals {
-  _resHeaders: CachePolicy.Headers
-  _copyWithoutHopByHopHeaders(headers: CachePolicy.Headers): CachePolicy.Headers
-  _hasExplicitExpiration(): boolean
-}
-
-const DAY_S = 24 * 3600
-
-let dateSecond = NaN
-let dateText = ''
-
-/** IMF-fixdate of `ms` (RFC 9110 §5.6.7), which has whole seconds: the same text for a whole second, so kept for it. */
-export function httpDate(ms: number): string {
-  const second = Math.floor(ms / 1000)
-  if (second !== dateSecond) {
-    dateText = new Date(ms).toUTCString()
-    dateSecond = second
-  }
-  return dateText
-}
-
-/**
- * Decodes a stored response. The policy is built without must-revalidate:
- * http-cache-semantics (4.3) treats it as "always revalidate", even while
- * fresh; `noStaleUse` carries it instead, and `evaluate` applies it when stale.
- */
-export function decodeEntry(bytes: Buffer, fromObject: (o: CachePolicy.CachePolicyObject) => CachePolicy, shared: boolean): Decoded | undefined {
+/** Decodes a stored response; undefined when the bytes are not one this version wrote. */
+export function decodeEntry(bytes: Buffer): Decoded | undefined {
   const response = decodeCachedResponse(bytes)
   if (response === undefined) return undefined
-  if (response.head.status === 0) return { ...response, policy: undefined, noStaleUse: false, varyFields: [] }
-  const object = response.head.policy as CachePolicy.CachePolicyObject & { rescc: Record<string, string | true> }
-  const { 'must-revalidate': mustRevalidate, ...rescc } = object.rescc ?? {}
-  const cacheControl = response.head.headers['cache-control']
-  const noStaleUse = mustRevalidate !== undefined ||
-    (shared && /(?:^|,)\s*proxy-revalidate\s*(?:,|$)/i.test(Array.isArray(cacheControl) ? cacheControl.join(',') : cacheControl ?? ''))
-  return { ...response, policy: fromObject({ ...object, rescc }), noStaleUse, varyFields: varyFields(response.head.headers.vary) }
+  const { head } = response
+  if (head.status === 0) return { ...response, fresh: undefined, varyFields: [] }
+  if (head.fresh === undefined) return undefined
+  return { ...response, fresh: head.fresh, varyFields: head.vary ?? varyFields(head.headers.vary) }
 }
 
 /**
@@ -141,46 +71,51 @@ export function lookupEntry(s: Store, decoded: DecodedEntries<Decoded>, key: Req
  */
 function matches(entry: Decoded, key: RequestKey, req: IncomingMessage, gen: string | undefined): boolean {
   const fields = entry.varyFields
-  if (entry.policy === undefined || fields === '*' || entry.head.gen !== gen) return false
+  if (entry.fresh === undefined || fields === '*' || entry.head.gen !== gen) return false
   const expected = gen !== undefined ? variantKey(key.base, fields, req.headers, key.suffix)
     : fields.length === 0 && key.suffix === '' ? key.base : undefined
-  // The policy's own request: the URL and Host it was stored for, whatever a custom or flawed key folded together.
-  const stored = entry.head.policy as { u?: string; h?: string }
-  return entry.head.key === expected && stored.u === key.base && (stored.h ?? '').toLowerCase() === (req.headers.host ?? '').toLowerCase() &&
+  // The URL and Host it was stored for, whatever a custom or flawed key folded together.
+  const { head } = entry
+  return head.key === expected && head.url === key.base && head.host === (req.headers.host ?? '').toLowerCase() &&
     acceptsCoding(req.headers['accept-encoding'], entry.head.headers['content-encoding'])
-}
-
-// policyRequest's fast path tests these three by name, without a loop: keep the two in step.
-const NORMALISED = ['accept-encoding', 'accept-language', 'accept-charset']
-
-/** The request as the policy sees it: Vary-selected fields normalised as variant keys have them. */
-export function policyRequest(req: IncomingMessage, key: string): CachePolicy.Request {
-  const raw = req.headers
-  const host = raw.host?.toLowerCase()
-  // The common request needs no copy: a lower-case Host and directives, and none of the normalised fields.
-  if (host === raw.host && raw['accept-encoding'] === undefined && raw['accept-language'] === undefined && raw['accept-charset'] === undefined &&
-    isLowerCase(raw['cache-control']) && isLowerCase(raw.pragma)) {
-    return { method: 'GET', url: key, headers: raw as CachePolicy.Headers }
-  }
-  const headers: Record<string, string | string[] | undefined> = { ...raw, host }
-  for (const name of NORMALISED) if (headers[name] !== undefined) headers[name] = normalisedValue(name, headers[name])
-  return { method: 'GET', url: key, headers: withLowerCaseDirectives(headers) as CachePolicy.Headers }
 }
 
 export type Verdict =
   | { use: 'fresh'; headers: Record<string, string | string[]>; ttl: number }
   | { use: 'stale-while-revalidate'; headers: Record<string, string | string[]>; ttl: number }
-  | { use: 'origin'; revalidationHeaders: CachePolicy.Headers }
+  | { use: 'origin'; why: 'stale' | 'request'; conditional: Record<string, string> }
 
-/** What a matching entry allows for this request: serve it, serve it and refresh, or ask the origin (conditionally). */
-export function evaluate(entry: Decoded, req: CachePolicy.Request): Verdict {
-  const policy = entry.policy!
-  const verdict = policy.evaluateRequest(req)
-  const ttl = policy.maxAge() - policy.age()
-  if (verdict.response !== undefined && !(entry.noStaleUse && policy.stale())) {
-    const headers = verdict.response.headers as Record<string, string | string[]>
-    if (verdict.revalidation === undefined) return { use: 'fresh', headers, ttl }
-    if (!verdict.revalidation.synchronous) return { use: 'stale-while-revalidate', headers, ttl }
+/**
+ * What a matching entry allows for this request (RFC 9111 §4.2.4, §5.2.1):
+ * serve it (with its Age, §4.2.3, and the origin's own Date), serve it and
+ * refresh it, or ask the origin, conditionally where it has validators.
+ */
+export function evaluate(entry: Decoded, req: IncomingMessage, now: number): Verdict {
+  const { use, age, ttl } = usable(entry.fresh!, requestDirectives(req.headers), now)
+  if (use === 'fresh' || use === 'stale-while-revalidate') return { use, headers: { ...entry.head.headers, age: String(Math.floor(age)) }, ttl } as Verdict
+  return { use: 'origin', why: use, conditional: conditionalHeaders(entry.head, req.headers) }
+}
+
+/**
+ * The validators a request to revalidate `head` carries (RFC 9111 §4.3.1):
+ * its ETag added to the client's own If-None-Match, and its Last-Modified as
+ * If-Modified-Since unless the client sent one. A weak ETag or a date is no
+ * use where the request needs strong comparison (If-Match,
+ * If-Unmodified-Since, Range), so those are left out there.
+ */
+export function conditionalHeaders(head: CachedHead, client: IncomingMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = {}
+  const etag = single(head.headers.etag)
+  const strongOnly = client['if-match'] !== undefined || client['if-unmodified-since'] !== undefined || client.range !== undefined
+  if (etag !== undefined && !(strongOnly && etag.startsWith('W/'))) {
+    const own = client['if-none-match']
+    out['if-none-match'] = own === undefined ? etag : entityTags(own) === '*' ? own : `${own}, ${etag}`
   }
-  return { use: 'origin', revalidationHeaders: verdict.revalidation?.headers ?? policy.revalidationHeaders(req) }
+  const lastModified = single(head.headers['last-modified'])
+  if (lastModified !== undefined && !strongOnly && client['if-modified-since'] === undefined) out['if-modified-since'] = lastModified
+  return out
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
 }

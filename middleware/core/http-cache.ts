@@ -2,20 +2,19 @@ import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import createDebug from 'debug'
-import CachePolicy from 'http-cache-semantics'
 import { openStore, type Store } from '../../src/index.js'
 import { defaultKey, type CacheRequest } from './cache-key.js'
 import { encodeCachedResponse, type CachedHead } from './cached-response.js'
 import { DecodedEntries } from './decoded-entries.js'
-import { formatCacheStatus, type CacheStatus } from './cache-status.js'
-import { resolveHttpCacheOptions, type HttpCacheOptions } from './options.js'
+import { formatCacheStatus, type CacheStatus, type Forward } from './cache-status.js'
+import { policyOptionsOf, resolveHttpCacheOptions, type HttpCacheOptions } from './options.js'
 import { teeResponse, type TeedResponse } from './response-tee.js'
 import { isRefresh, refreshInBackground } from './background-refresh.js'
 import { serveCached } from './serve-cached.js'
 import { decideToStore } from './storing-decision.js'
 import { variantKey } from './vary.js'
 import { Coalescer, type Flight } from './coalescing.js'
-import { decodeEntry, evaluate, flightKey, lookupEntry, PREFIX, policyClass, policyRequest, type Decoded, type Found, type RequestKey } from './entry-match.js'
+import { decodeEntry, evaluate, flightKey, lookupEntry, PREFIX, type Decoded, type Found, type RequestKey } from './entry-match.js'
 import { Invalidation } from './invalidation.js'
 import { setHeaderAtHead } from './status-at-head.js'
 import { revalidateOrFallBack, type StaleEntryContext } from './stale-entry.js'
@@ -88,7 +87,7 @@ export interface HttpCacheInternals {
 
 /**
  * RFC 9111 shared-cache middleware for Express and Connect, over a spillway
- * store. The storing and freshness decisions are http-cache-semantics'; the
+ * store. The storing and freshness decisions are freshness.ts'; the
  * match of a stored response to a request is entry-match.ts', for every
  * serving path; this file adds the response tee, serving (304, HEAD, Range),
  * coalescing, invalidation and Cache-Status. A cache problem never fails a
@@ -97,7 +96,7 @@ export interface HttpCacheInternals {
 export function httpCache(options: HttpCacheOptions, internals: HttpCacheInternals = {}): HttpCacheMiddleware {
   const opts = resolveHttpCacheOptions(options)
   const clock = opts.now ?? Date.now
-  const Policy = policyClass(clock)
+  const policy = policyOptionsOf(opts)
   const ownsStore = opts.store === undefined
   let store: Store | undefined = opts.store
   const opening = store === undefined ? openStore({ ...opts, dir: opts.dir! }) : Promise.resolve(store)
@@ -110,11 +109,9 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
   const keyOf: (req: CacheRequest) => string = opts.key ?? ((req) => defaultKey(req, opts))
   const requestSuffix = internals.requestSuffix ?? ((req: IncomingMessage) => forwardedInputs(req, opts))
   const invalidation = new Invalidation(keyOf, coalescer, events)
-  const decoded = new DecodedEntries<Decoded>((bytes) => decodeEntry(bytes, (o) => Policy.fromObject(o), !opts.private))
-  const policyFor = (req: IncomingMessage, key: string) => (status: number, headers: CachePolicy.Headers) => new Policy(policyRequest(req, key), { status, headers },
-    { shared: !opts.private, cacheHeuristic: opts.heuristic ? 0.1 : 0, ignoreCargoCult: false })
+  const decoded = new DecodedEntries<Decoded>(decodeEntry)
 
-  const staleContext: StaleEntryContext = { opts, clock, store: () => store, events, servedStale: () => { stats.stale++ }, serve }
+  const staleContext: StaleEntryContext = { opts, policy, clock, store: () => store, events, servedStale: () => { stats.stale++ }, serve }
 
   function lookup(s: Store, key: RequestKey, req: IncomingMessage): Found {
     return invalidation.isPending(key.base) ? 'uri-miss' : lookupEntry(s, decoded, key, req)
@@ -134,21 +131,30 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
    * Keeps the response the tee saw, if the storing decision allows: at the
    * URL's key, or as a variant under its marker (when it varies, when the
    * request has a suffix, or when the URL has a marker already), joining the
-   * marker's generation or starting a new one.
+   * marker's generation or starting a new one. A response that names no Vary
+   * field, for a URL whose marker names some, is keyed by the marker's fields
+   * (RFC 9111 §4.1): it answers requests like its own, and the variants
+   * stored before it stay.
    */
-  async function store_(s: Store, req: IncomingMessage, res: ServerResponse, key: RequestKey, teed: TeedResponse, flight: Flight | undefined): Promise<boolean> {
+  async function store_(s: Store, req: IncomingMessage, res: ServerResponse, key: RequestKey, teed: TeedResponse, flight: Flight | undefined,
+    requested: number): Promise<boolean> {
     const { base } = key
-    const decision = teed.notKept !== undefined ? { notStored: teed.notKept } : decideToStore(teed, res, base, opts, clock(), policyFor(req, base))
+    const decision = teed.notKept !== undefined ? { notStored: teed.notKept } : decideToStore(teed, req, res, base, opts, policy, { requested, received: clock() })
     if ('notStored' in decision || flight?.invalidated === true || invalidation.isPending(base)) {
       const reason = 'notStored' in decision ? decision.notStored : 'invalidated meanwhile'
       debug('not stored %s: %s', base, reason)
       events.emit('not-stored', base, reason)
       return false
     }
-    const { varyFields: fields, ttl, tags } = decision
+    const { ttl, tags } = decision
     const head: CachedHead = { ...decision.head, key: base, tags }
     const marker = decoded.get(PREFIX + base, s.getSync(PREFIX + base))
     const hasMarker = marker?.head.status === 0 && marker.head.gen !== undefined
+    let fields = decision.varyFields
+    if (fields.length === 0 && hasMarker && (marker!.head.vary ?? []).length > 0) {
+      fields = marker!.head.vary!
+      head.vary = fields
+    }
     if (fields.length > 0 || key.suffix !== '' || hasMarker) {
       const now = clock()
       const same = hasMarker && (marker!.head.vary ?? []).join() === fields.join()
@@ -157,7 +163,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
       const until = Math.max(same ? marker!.head.until ?? 0 : 0, now + ttl)
       if (!same || until > (marker!.head.until ?? 0)) {
         // A marker serves no request: no policy (which would hold the request's headers) goes with it.
-        const markerHead: CachedHead = { v: 1, status: 0, headers: {}, policy: {} as CachedHead['policy'], storedAt: now, vary: fields, gen: head.gen, until, key: base }
+        const markerHead: CachedHead = { v: 2, status: 0, headers: {}, storedAt: now, vary: fields, gen: head.gen, until, key: base }
         await s.set(PREFIX + base, encodeCachedResponse(markerHead, Buffer.alloc(0)), { ttl: until - now })
       }
     }
@@ -204,9 +210,10 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
     const refresh = isRefresh(req)
     const found = refresh ? 'uri-miss' as const : lookup(s, key, req)
     let stale: Decoded | undefined
-    let revalidationHeaders: CachePolicy.Headers | undefined
+    let conditional: Record<string, string> = {}
+    let forwardAs: Forward = typeof found === 'string' ? found : 'stale'
     if (typeof found !== 'string') {
-      const verdict = evaluate(found, policyRequest(req, key.base))
+      const verdict = evaluate(found, req, clock())
       if (verdict.use === 'fresh') {
         stats.hits++
         return serve(req, res, found, verdict.headers, { hit: true, ttl: verdict.ttl })
@@ -218,10 +225,12 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
         if (!coalescer.fetching(flightKey(key)) && refreshInBackground(req, flightKey(key), (err) => debug('background refresh of %s failed: %s', key.base, err), s.leases, opts.lockTimeoutMs)) {
           events.emit('refreshing', key.base)
         }
-        return serve(req, res, found, verdict.headers, { hit: true, fwd: 'stale', ttl: verdict.ttl })
+        // RFC 9211 §2.1: a hit, as this request was not forwarded; the refresh behind it is another request.
+        return serve(req, res, found, verdict.headers, { hit: true, ttl: verdict.ttl, detail: 'stale-while-revalidate' })
       }
       stale = found
-      revalidationHeaders = verdict.revalidationHeaders
+      conditional = verdict.conditional
+      forwardAs = verdict.why
     }
     if (onlyIfCached(req)) {
       res.statusCode = 504
@@ -236,7 +245,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
     const servedFresh = () => {
       const again = refresh ? 'uri-miss' : lookup(s, key, req)
       if (typeof again === 'string') return false
-      const verdict = evaluate(again, policyRequest(req, key.base))
+      const verdict = evaluate(again, req, clock())
       if (verdict.use !== 'fresh') return false
       stats.coalesced++
       stats.hits++
@@ -245,7 +254,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
     }
     const fetch = (flight: Flight | undefined) => {
       if (flight?.leased === true && servedFresh()) return flight.release('stored')
-      forwardToOrigin(s, req, res, next, key, refresh, found, stale, revalidationHeaders, flight)
+      forwardToOrigin(s, req, res, next, key, refresh ? 'request' : forwardAs, stale, conditional, flight)
     }
     const toOrigin = () => fetch(leads() ? coalescer.lead(flightKey(key)) : undefined)
     if (refresh) return toOrigin()
@@ -258,20 +267,21 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
   }
 
   /** A miss (or a stale entry to revalidate): the route runs, and the tee keeps what it sends. */
-  function forwardToOrigin(s: Store, req: IncomingMessage, res: ServerResponse, next: Next, key: RequestKey, refresh: boolean,
-    found: Found, stale: Decoded | undefined, revalidationHeaders: CachePolicy.Headers | undefined, flight: Flight | undefined): void {
+  function forwardToOrigin(s: Store, req: IncomingMessage, res: ServerResponse, next: Next, key: RequestKey, forwardAs: Forward,
+    stale: Decoded | undefined, conditional: Record<string, string>, flight: Flight | undefined): void {
     const method = req.method ?? 'GET'
+    const requested = clock()
     stats.misses++
     let revalidating: ReturnType<typeof revalidateOrFallBack> | undefined
     try {
-      revalidating = stale === undefined ? undefined : revalidateOrFallBack(staleContext, req, res, key.base, stale, revalidationHeaders)
+      revalidating = stale === undefined ? undefined : revalidateOrFallBack(staleContext, req, res, key.base, stale, conditional)
     } catch (err) {
       // The flight was started before: let its waiters (here and in other processes) go.
       flight?.release('failed')
       throw err
     }
     const canStore = (status: number, headers: TeedResponse['headers']) => {
-      const decision = decideToStore({ outcome: 'finished', status, headers, body: Buffer.alloc(0) }, res, key.base, opts, clock(), policyFor(req, key.base))
+      const decision = decideToStore({ outcome: 'finished', status, headers, body: Buffer.alloc(0) }, req, res, key.base, opts, policy, { requested, received: clock() })
       return !('notStored' in decision)
     }
     const teed = teeResponse(res, opts.maxEntryBytes, {
@@ -281,7 +291,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
       // revalidation: a held 304 renews the entry, which they then can be served.
       onGiveUp: () => (revalidating === undefined ? flight?.release('unstorable') : undefined),
     })
-    teed.then((t) => (method === 'GET' && revalidating?.answered() !== true ? store_(s, req, res, key, t, flight) : false))
+    teed.then((t) => (method === 'GET' && revalidating?.answered() !== true ? store_(s, req, res, key, t, flight, requested) : false))
       .then(async (stored) => stored || (await revalidating?.renewal()) === true)
       .then((stored) => {
         if (flight !== undefined) flight.release(stored ? 'stored' : 'failed')
@@ -291,7 +301,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
         stats.errors++
         debug('storing %s failed, response unaffected: %s', key.base, err)
       })
-    forward(res, next, { fwd: typeof found === 'string' ? (refresh ? 'request' : found) : 'stale' })
+    forward(res, next, { fwd: forwardAs })
   }
 
   const middleware = ((req: IncomingMessage, res: ServerResponse, next: Next) => {

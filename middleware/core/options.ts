@@ -2,6 +2,7 @@ import { checkBoolean, checkFunction, checkInteger, checkLimit, checkOneOf } fro
 import type { Admission, Store, StoreOptions } from '../../src/index.js'
 import type { CacheRequest, KeyOptions } from './cache-key.js'
 import { SecondHit } from './second-hit.js'
+import { HEURISTICALLY_CACHEABLE, type PolicyOptions } from './freshness.js'
 
 export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions, 'dir'>> {
   /**
@@ -20,14 +21,32 @@ export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions,
   dir?: string
   /** An open store to use (it is not closed by the middleware). */
   store?: Store
-  /** Milliseconds to keep a response that states no freshness of its own. @default 0: such responses are not stored */
+  /**
+   * Milliseconds of freshness for a response that states none of its own, of
+   * a heuristically cacheable status (200, 203, 204, 300, 301, 308, 404, 405,
+   * 410, 414, 501: an error page is not kept unless `ttlByStatus` names its
+   * status). @default 0: such responses get heuristic freshness, or none
+   */
   ttl?: number
   /** Per-status default TTLs in milliseconds, for responses that state no freshness. */
   ttlByStatus?: Record<number, number>
   /** Apply `ttl`/`ttlByStatus` even over the origin's own Cache-Control and Expires. @default false */
   overrideCacheControl?: boolean
-  /** Heuristic freshness (RFC 9111 §4.2.2) for responses with Last-Modified and no explicit freshness. @default false */
-  heuristic?: boolean
+  /**
+   * Heuristic freshness (RFC 9111 §4.2.2) for a response of a heuristically
+   * cacheable status (RFC 9110 §15.1) with Last-Modified and no explicit
+   * freshness: `fraction` of the time since it was last modified, at most
+   * `maxSeconds`. `false` for none. @default true: { fraction: 0.1, maxSeconds: 86400 }
+   */
+  heuristic?: boolean | { fraction?: number; maxSeconds?: number }
+  /**
+   * Targeted cache-control fields (RFC 9213) this cache obeys, first first:
+   * the first with a valid value replaces Cache-Control and Expires for the
+   * cache's own decisions (clients still get every field). The first is
+   * spillway's own, so an origin can speak to spillway apart from CDNs.
+   * @default ['spillway-cache-control', 'cdn-cache-control']
+   */
+  targetedFields?: string[]
   /** Methods answered from the cache. @default ['GET', 'HEAD'] */
   methods?: Array<'GET' | 'HEAD'>
   /** Only these statuses are stored (when set). */
@@ -87,11 +106,12 @@ export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions,
 }
 
 export type ResolvedHttpCacheOptions = Required<Pick<HttpCacheOptions,
-  'ttl' | 'overrideCacheControl' | 'heuristic' | 'methods' | 'maxEntryBytes' | 'private' | 'allowAuthorization' |
+  'ttl' | 'overrideCacheControl' | 'targetedFields' | 'methods' | 'maxEntryBytes' | 'private' | 'allowAuthorization' |
   'allowCookies' | 'allowSetCookie' | 'tagHeader' | 'lockTimeoutMs' | 'cacheStatusName' | 'ttlByStatus' | 'staleRetentionMs' | 'useStaleOnError' | 'originTimeoutMs' | 'forwardedHeaders'>> & {
     /** The HTTP admission: told of each request the cache could not answer, asked before a response is stored. */
     admissionPolicy: { sawMiss(key: string): void; admits(key: string): boolean }
-  } & HttpCacheOptions
+    heuristic: PolicyOptions['heuristic']
+  } & Omit<HttpCacheOptions, 'heuristic'>
 
 const THING = 'httpCache'
 
@@ -112,7 +132,8 @@ export function resolveHttpCacheOptions(options: HttpCacheOptions): ResolvedHttp
     ttl: checkInteger(THING, 'ttl', options.ttl ?? 0, 0, 2 ** 31),
     ttlByStatus,
     overrideCacheControl: checkBoolean(THING, 'overrideCacheControl', options.overrideCacheControl ?? false),
-    heuristic: checkBoolean(THING, 'heuristic', options.heuristic ?? false),
+    heuristic: heuristicOf(options.heuristic ?? true),
+    targetedFields: targetedFieldsOf(options.targetedFields ?? ['spillway-cache-control', 'cdn-cache-control']),
     methods,
     maxEntryBytes: checkLimit(THING, 'maxEntryBytes', options.maxEntryBytes ?? 8 * 1024 * 1024),
     private: checkBoolean(THING, 'private', options.private ?? false),
@@ -132,6 +153,36 @@ export function resolveHttpCacheOptions(options: HttpCacheOptions): ResolvedHttp
     forwardedHeaders: checkOneOf(THING, 'forwardedHeaders', options.forwardedHeaders ?? 'key', ['key', 'bypass', 'ignore']),
     trustProxy: options.trustProxy === undefined ? undefined : checkFunction(THING, 'trustProxy', options.trustProxy),
   }
+}
+
+/** The policy's view of the options (freshness.ts). */
+export function policyOptionsOf(opts: ResolvedHttpCacheOptions): PolicyOptions {
+  return {
+    shared: !opts.private,
+    targets: opts.targetedFields,
+    heuristic: opts.heuristic,
+    // A default TTL for every status would keep an error page for the whole TTL: `ttl` covers the statuses
+    // RFC 9110 §15.1 calls heuristically cacheable, `ttlByStatus` any it names.
+    defaultTtl: (status) => opts.ttlByStatus[status] ?? (HEURISTICALLY_CACHEABLE.has(status) ? opts.ttl : 0),
+    override: opts.overrideCacheControl,
+  }
+}
+
+function heuristicOf(value: boolean | { fraction?: number; maxSeconds?: number }): PolicyOptions['heuristic'] {
+  if (value === false) return false
+  if (value === true) return { fraction: 0.1, maxSeconds: 86_400 }
+  if (value === null || typeof value !== 'object') throw new TypeError(`${THING} options.heuristic must be true, false or { fraction, maxSeconds }`)
+  const fraction = value.fraction ?? 0.1
+  if (typeof fraction !== 'number' || !(fraction > 0 && fraction <= 1)) throw new TypeError(`${THING} options.heuristic.fraction must be a number in (0, 1], got ${String(fraction)}`)
+  return { fraction, maxSeconds: checkInteger(THING, 'heuristic.maxSeconds', value.maxSeconds ?? 86_400, 0, 2 ** 31) }
+}
+
+/** Field names, lower case: RFC 9110 §5.1 tokens. */
+function targetedFieldsOf(names: unknown): string[] {
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(n))) {
+    throw new TypeError(`${THING} options.targetedFields must be a list of header field names`)
+  }
+  return names.map((n: string) => n.toLowerCase())
 }
 
 const ADMIT_ALL = { sawMiss: () => {}, admits: () => true }

@@ -1,15 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ifNoneMatchHolds } from './validators.js'
-import { restoreOriginDirectives, type HeadWithOrigin } from './origin-directives.js'
+import type { CachedHead } from './cached-response.js'
 
 /**
  * Answers a request from a cached response: 304 for a conditional request the
  * entry satisfies (RFC 9110 §13), 206 or 416 for a Range request on a full
  * 200 body (§14), headers only for HEAD, the whole entry otherwise.
  */
-export function serveCached(req: IncomingMessage, res: ServerResponse, head: HeadWithOrigin, headers: Record<string, string | string[]>, body: Buffer): void {
+export function serveCached(req: IncomingMessage, res: ServerResponse, head: CachedHead, headers: Record<string, string | string[]>, body: Buffer): void {
   const status = head.status
-  restoreOriginDirectives(headers, head)
   const notModified_ = notModified(req, status, headers)
   for (const name in headers) {
     if (name === 'content-length' || name === 'transfer-encoding' || (notModified_ && NOT_IN_304.has(name))) continue

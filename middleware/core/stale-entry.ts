@@ -1,21 +1,21 @@
 import type { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import createDebug from 'debug'
-import type CachePolicy from 'http-cache-semantics'
 import type { Store } from '../../src/index.js'
 import { encodeCachedResponse, type CachedHead } from './cached-response.js'
 import type { CacheStatus } from './cache-status.js'
-import { PREFIX, policyRequest, type Decoded } from './entry-match.js'
+import { PREFIX, type Decoded } from './entry-match.js'
+import { assess, currentAge, requestDirectives, staleIfError, type PolicyOptions } from './freshness.js'
 import { holdBack } from './hold-back.js'
 import type { ResolvedHttpCacheOptions } from './options.js'
-import { single } from './storing-decision.js'
+import { keptFor, storableHeaders } from './storing-decision.js'
 import { notModifiedSelects } from './validators.js'
-import { withLowerCaseDirectives } from './directive-case.js'
 
 const debug = createDebug('spillway:http')
 
 export interface StaleEntryContext {
   opts: ResolvedHttpCacheOptions
+  policy: PolicyOptions
   clock: () => number
   store: () => Store | undefined
   events: EventEmitter
@@ -27,51 +27,51 @@ export interface StaleEntryContext {
 /**
  * A stale entry (one that matched the request, see entry-match.ts) on its way
  * to the origin. If it has validators, the request becomes conditional
- * (RFC 9111 §4.3.1): a 304 that selects the entry (§4.3.4) refreshes it,
- * under the variant's own key, and the client gets the cached response. If
- * the origin fails (5xx, or a thrown error the framework turns into one) while
- * stale-if-error or useStaleOnError allows, and nothing forbids stale use
- * (must-revalidate), the client gets the stale entry instead.
+ * (RFC 9111 §4.3.1): a 304 that selects the entry (§4.3.4) freshens it
+ * (§4.3.4, §3.2), under the variant's own key, and the client gets the cached
+ * response. If the origin fails (500, 502, 503 or 504, or a thrown error the
+ * framework turns into one) while stale-if-error, the request's or the
+ * origin's, or useStaleOnError allows, and nothing forbids stale use, the
+ * client gets the stale entry instead (RFC 5861 §4).
  */
 export function revalidateOrFallBack(ctx: StaleEntryContext, req: IncomingMessage, res: ServerResponse, key: string, entry: Decoded,
-  revalidationHeaders: CachePolicy.Headers | undefined): { answered(): boolean; renewal(): Promise<boolean> } {
+  conditional: Record<string, string>): { answered(): boolean; renewal(): Promise<boolean> } {
   let renewal: Promise<boolean> = Promise.resolve(false)
   let answered = false
   const { opts } = ctx
   const clientHeaders = req.headers
   const clientConditional = clientHeaders['if-none-match'] !== undefined || clientHeaders['if-modified-since'] !== undefined
-  const policy = entry.policy!
-  if (revalidationHeaders !== undefined && (entry.head.headers.etag !== undefined || entry.head.headers['last-modified'] !== undefined)) {
-    req.headers = { ...clientHeaders, ...revalidationHeaders } as IncomingMessage['headers']
+  const fresh = entry.fresh!
+  const requested = ctx.clock()
+  if (conditional['if-none-match'] !== undefined || conditional['if-modified-since'] !== undefined) {
+    req.headers = { ...clientHeaders, ...conditional }
   }
-  const staleIfError = () => {
-    if (entry.noStaleUse) return false
-    const allowed = Math.max(directive(entry.head.headers['cache-control'], 'stale-if-error'), opts.useStaleOnError)
-    return policy.age() - policy.maxAge() <= allowed
-  }
+  const mayServeStale = (status: number) => staleIfError(fresh, status, requestDirectives(clientHeaders), opts.useStaleOnError, ctx.clock())
+  const withAge = (headers: Record<string, string | string[]>, age: number) => ({ ...headers, age: String(Math.floor(age)) })
   const selects = (headers: Record<string, unknown>) => notModifiedSelects(entry.head.headers, headers as Record<string, string>, clientConditional)
   // A 304 to a client that asked unconditionally answers the cache's validators alone: the cache answers,
   // updating the entry only if the 304 selects it. One that may answer the client's own goes to the client.
   const shouldHold = (status: number, headers: Record<string, unknown>) => (status === 304 && req.headers !== clientHeaders &&
-    (!clientConditional || selects(headers))) || (status >= 500 && staleIfError())
+    (!clientConditional || selects(headers))) || mayServeStale(status)
   const held = holdBack(res, shouldHold, (status, originHeaders) => {
     answered = true
     req.headers = clientHeaders
-    let serving = policy
-    if (status === 304) {
-      if (selects(originHeaders)) {
-        serving = policy.revalidatedPolicy(policyRequest(req, key), { status: 304, headers: withLowerCaseDirectives(originHeaders as CachePolicy.Headers) }).policy as CachePolicy
-        renewal = refreshEntry(ctx, key, entry, serving)
-      }
-    } else {
+    const now = ctx.clock()
+    let headers = withAge(entry.head.headers, currentAge(fresh, now))
+    if (status === 304 && selects(originHeaders)) {
+      const freshened = freshen(ctx, req, entry.head, originHeaders, requested, now)
+      headers = withAge(freshened.head.headers, currentAge(freshened.head.fresh!, now))
+      renewal = freshened.storable ? refreshEntry(ctx, key, freshened.head, entry.body) : forget(ctx, key, entry.head)
+    } else if (status !== 304) {
       ctx.servedStale()
     }
-    ctx.serve(req, res, entry, serving.responseHeaders() as Record<string, string | string[]>, status === 304 ? { hit: true, fwd: 'stale', fwdStatus: 304 }
+    // RFC 9211 §2.1: forwarded, so no hit, even when the 304 let the cache answer.
+    ctx.serve(req, res, entry, headers, status === 304 ? { fwd: 'stale', fwdStatus: 304 }
       : { fwd: 'stale', fwdStatus: status, detail: status === 504 ? 'origin-timeout' : 'stale-if-error' })
   })
   if (opts.originTimeoutMs > 0 && opts.useStaleOnError > 0) {
     const timer = setTimeout(() => {
-      if (staleIfError() && held.preempt()) debug('origin timed out on %s: served stale', key)
+      if (mayServeStale(504) && held.preempt()) debug('origin timed out on %s: served stale', key)
     }, opts.originTimeoutMs)
     timer.unref()
     res.once('close', () => clearTimeout(timer))
@@ -84,13 +84,32 @@ export function revalidateOrFallBack(ctx: StaleEntryContext, req: IncomingMessag
   }
 }
 
-/** A 304 renewed `entry`: rewritten in place, under its own key, with its generation and tags; the Vary marker is left alone. */
-function refreshEntry(ctx: StaleEntryContext, key: string, entry: Decoded, serving: CachePolicy): Promise<boolean> {
+/** Fields a 304 never replaces (RFC 9111 §3.2): those the stored body depends on, and its length. */
+const KEPT_FROM_STORED = ['content-length', 'content-encoding', 'content-range']
+
+/**
+ * The stored response freshened by a 304 (RFC 9111 §3.2, §4.3.4): each field
+ * the 304 carries added or replacing the stored one, except those excluded
+ * from storing and those the stored body depends on; then its freshness
+ * decided again, as for a response received now.
+ */
+function freshen(ctx: StaleEntryContext, req: IncomingMessage, stored: CachedHead, notModified: Record<string, unknown>, requested: number, received: number):
+  { head: CachedHead; storable: boolean } {
+  const update = storableHeaders(notModified)
+  for (const name of KEPT_FROM_STORED) delete update[name]
+  const headers = { ...stored.headers, ...update }
+  const assessed = assess(stored.status, headers, requested, received, req.headers.authorization !== undefined, ctx.policy)
+  if (!assessed.storable) return { head: { ...stored, headers, fresh: { at: received, age: 0, life: 0, stale: 'never' } }, storable: false }
+  for (const name of assessed.omit) delete headers[name]
+  return { head: { ...stored, headers, fresh: assessed.fresh, storedAt: received }, storable: true }
+}
+
+/** A 304 renewed the entry: rewritten in place, under its own key, with its generation and tags; the Vary marker is left alone. */
+function refreshEntry(ctx: StaleEntryContext, key: string, head: CachedHead, body: Buffer): Promise<boolean> {
   const s = ctx.store()
-  if (s === undefined || entry.head.key === undefined) return Promise.resolve(false)
-  const head: CachedHead = { ...entry.head, headers: serving.responseHeaders() as Record<string, string | string[]>, policy: serving.toObject(), storedAt: ctx.clock() }
-  delete head.headers.age
-  return s.set(PREFIX + entry.head.key, encodeCachedResponse(head, entry.body), { ttl: serving.timeToLive() + ctx.opts.staleRetentionMs, tags: entry.head.tags ?? [] })
+  if (s === undefined || head.key === undefined) return Promise.resolve(false)
+  const fresh = head.fresh!
+  return s.set(PREFIX + head.key, encodeCachedResponse(head, body), { ttl: keptFor(fresh.life, fresh.age, ctx.opts.staleRetentionMs), tags: head.tags ?? [] })
     .then(() => {
       ctx.events.emit('refreshed', key)
       return true
@@ -100,8 +119,12 @@ function refreshEntry(ctx: StaleEntryContext, key: string, entry: Decoded, servi
     })
 }
 
-/** A numeric Cache-Control directive (seconds), or 0. */
-function directive(cacheControl: string | string[] | undefined, name: string): number {
-  const m = new RegExp(`(?:^|,)\\s*${name}\\s*=\\s*"?(\\d+)`, 'i').exec(single(cacheControl) ?? '')
-  return m === null ? 0 : Number(m[1])
+/** A 304 made the entry unstorable (it now says no-store, say): removed, so it is not served again. */
+function forget(ctx: StaleEntryContext, key: string, head: CachedHead): Promise<boolean> {
+  const s = ctx.store()
+  if (s === undefined || head.key === undefined) return Promise.resolve(false)
+  return s.delete(PREFIX + head.key).then(() => false, (err) => {
+    debug('removing %s failed: %s', key, err)
+    return false
+  })
 }

@@ -1,26 +1,34 @@
-import type { ServerResponse } from 'node:http'
-import type CachePolicy from 'http-cache-semantics'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { CachedHead } from './cached-response.js'
 import type { ResolvedHttpCacheOptions } from './options.js'
 import type { TeedResponse } from './response-tee.js'
-import { originDirectives, type HeadWithOrigin } from './origin-directives.js'
 import { varyFields } from './vary.js'
-import { withLowerCaseDirectives } from './directive-case.js'
+import { assess, type PolicyOptions } from './freshness.js'
+import { httpDate } from './http-date.js'
+import { parseDirectives } from './cache-control.js'
 
 /** What to store for a response, or why not. */
 export type StoringDecision = { head: CachedHead; varyFields: string[]; ttl: number; tags: string[] } | { notStored: string }
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']
+/** Never stored (RFC 9110 §7.6.1 hop-by-hop fields; RFC 9111 §3.1 the proxy fields; Cache-Status, which is this hop's own). */
+const NOT_STORED = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authentication-info', 'proxy-authorization', 'proxy-connection',
+  'te', 'trailer', 'transfer-encoding', 'upgrade', 'cache-status'])
+
+/** When the request went to the origin and its response came back (ms since the epoch), for the response's age (RFC 9111 §4.2.3). */
+export interface ExchangeTimes {
+  requested: number
+  received: number
+}
 
 /**
- * Whether the response the tee saw may be stored, by RFC 9111 as
- * http-cache-semantics reads it (`policyFor` builds the policy) plus this
- * cache's own rules: whole and unaborted, an allowed status, no Set-Cookie
- * unless allowed, not `Vary: *`. The entry is kept `staleRetentionMs` past
- * its freshness, for max-stale and the stale-* directives.
+ * Whether the response the tee saw may be stored, by RFC 9111 (freshness.ts
+ * `assess`) plus this cache's own rules: whole and unaborted, an allowed
+ * status, no Set-Cookie unless allowed, not `Vary: *`, admitted. The entry
+ * is kept `staleRetentionMs` past its freshness, for max-stale, the stale-*
+ * directives and revalidation.
  */
-export function decideToStore(teed: TeedResponse, res: ServerResponse, key: string, opts: ResolvedHttpCacheOptions, now: number,
-  policyFor: (status: number, headers: CachePolicy.Headers) => CachePolicy): StoringDecision {
+export function decideToStore(teed: TeedResponse, req: IncomingMessage, res: ServerResponse, key: string, opts: ResolvedHttpCacheOptions,
+  policy: PolicyOptions, times: ExchangeTimes): StoringDecision {
   if (teed.outcome !== 'finished') return { notStored: 'aborted' }
   if (teed.body === undefined) return { notStored: 'over maxEntryBytes' }
   if (opts.statuses !== undefined && !opts.statuses.includes(teed.status)) return { notStored: `status ${teed.status}` }
@@ -28,20 +36,31 @@ export function decideToStore(teed: TeedResponse, res: ServerResponse, key: stri
   if (headers['set-cookie'] !== undefined && !opts.allowSetCookie) return { notStored: 'Set-Cookie' }
   const fields = varyFields(single(headers.vary))
   if (fields === '*') return { notStored: 'Vary: *' }
-  const decided = withDefaultTtl(withLowerCaseDirectives(headers), opts.ttlByStatus[teed.status] ?? opts.ttl, opts.overrideCacheControl)
-  const policy = policyFor(teed.status, decided as CachePolicy.Headers)
-  if (!policy.storable()) return { notStored: `not storable per RFC 9111 (status ${teed.status}, cache-control ${single(headers['cache-control'])})` }
-  if (policy.timeToLive() <= 0) return { notStored: 'no freshness' }
+  // RFC 9111 §5.2.1.5: no part of a no-store request, or of its response, is stored.
+  if (parseDirectives(req.headers['cache-control']).has('no-store')) return { notStored: 'no-store in the request' }
+  const assessed = assess(teed.status, headers, times.requested, times.received, req.headers.authorization !== undefined, policy)
+  if (!assessed.storable) return { notStored: assessed.reason }
+  // Even when allowed, a Set-Cookie is replayed to every client: only where the origin marked the response as meant for all.
+  if (headers['set-cookie'] !== undefined && policy.shared && !assessed.directives.has('public') && !assessed.directives.has('immutable')) {
+    return { notStored: 'Set-Cookie without public or immutable' }
+  }
   if (!opts.admissionPolicy.admits(key)) return { notStored: 'first miss (admission second-hit)' }
-  const head: HeadWithOrigin = { v: 1, status: teed.status, headers, policy: policy.toObject(), storedAt: now }
-  const origin = originDirectives(headers, decided)
-  if (origin !== undefined) head.origin = origin
+  for (const name of assessed.omit) delete headers[name]
+  // RFC 9110 §6.6.1: a response cached without Date gets the time it was received.
+  headers.date ??= httpDate(times.received)
+  const { fresh } = assessed
+  const head: CachedHead = { v: 2, status: teed.status, headers, fresh, url: key, host: (req.headers.host ?? '').toLowerCase(), storedAt: times.received }
   return {
     head,
     varyFields: fields,
-    ttl: policy.timeToLive() + opts.staleRetentionMs,
+    ttl: keptFor(fresh.life, fresh.age, opts.staleRetentionMs),
     tags: [...tagsOf(headers, opts.tagHeader), ...localTags(res)],
   }
+}
+
+/** Milliseconds to keep an entry: its freshness left, then `staleRetentionMs`. */
+export function keptFor(life: number, age: number, staleRetentionMs: number): number {
+  return Math.max(0, Math.ceil((life - age) * 1000)) + staleRetentionMs
 }
 
 export function single(value: string | string[] | number | undefined): string | undefined {
@@ -49,31 +68,16 @@ export function single(value: string | string[] | number | undefined): string | 
   return Array.isArray(value) ? value.join(', ') : String(value)
 }
 
-/** Response headers as stored: lower-cased, strings, without hop-by-hop fields (RFC 9110 §7.6.1). */
-function storableHeaders(headers: Record<string, unknown>): Record<string, string | string[]> {
+/** Response headers as stored (and merged from a 304): lower-cased, strings, without hop-by-hop fields and those Connection names (RFC 9110 §7.6.1). */
+export function storableHeaders(headers: Record<string, unknown>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}
   const connection = (single(headers.connection as string | undefined) ?? '').toLowerCase().split(',').map((h) => h.trim())
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase()
-    if (value === undefined || HOP_BY_HOP.includes(lower) || connection.includes(lower) || lower === 'cache-status') continue
+    if (value === undefined || NOT_STORED.has(lower) || connection.includes(lower)) continue
     out[lower] = Array.isArray(value) ? value.map(String) : String(value)
   }
   return out
-}
-
-/**
- * The headers the storing decision is made on. A default TTL applies only to
- * a response that states no freshness of its own, and is added beside its
- * other directives, so no-store, private or no-cache still hold. With
- * `override` it replaces the origin's Cache-Control and Expires outright.
- */
-function withDefaultTtl(headers: Record<string, string | string[]>, ttlMs: number, override: boolean): Record<string, string | string[] | undefined> {
-  if (ttlMs <= 0) return headers
-  const maxAge = `s-maxage=${Math.ceil(ttlMs / 1000)}`
-  if (override) return { ...headers, 'cache-control': maxAge, expires: undefined }
-  const cc = single(headers['cache-control']) ?? ''
-  if (/(^|,)\s*(s-maxage|max-age)\s*=/i.test(cc) || headers.expires !== undefined) return headers
-  return { ...headers, 'cache-control': cc === '' ? maxAge : `${cc}, ${maxAge}` }
 }
 
 function tagsOf(headers: Record<string, string | string[]>, tagHeader: string): string[] {

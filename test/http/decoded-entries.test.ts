@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { decodeCachedResponse, encodeCachedResponse, type CachedHead, type CachedResponse } from '../../middleware/core/cached-response.js'
 import { DecodedEntries } from '../../middleware/core/decoded-entries.js'
 
-const HEAD: CachedHead = { v: 1, status: 200, headers: { 'content-type': 'text/plain' }, policy: {} as CachedHead['policy'], storedAt: 1 }
+const HEAD: CachedHead = { v: 2, status: 200, headers: { 'content-type': 'text/plain' }, storedAt: 1 }
 
 /** Entries that count how often they really decode. */
 function counting(maxKeys?: number): { entries: DecodedEntries<CachedResponse>; decodes: () => number } {

@@ -68,15 +68,16 @@ for (const framework of FRAMEWORKS) {
       await forced.close()
     })
 
-    it('uses heuristic freshness from Last-Modified only when enabled', async () => {
+    it('uses heuristic freshness from Last-Modified unless heuristic: false', async () => {
       const lastModified = new Date(Date.now() - 10 * 24 * 3600_000).toUTCString()
       const routes = { '/lm': json(undefined, { 'last-modified': lastModified }) }
-      const off = await startApp(routes, {}, framework)
+      const off = await startApp(routes, { heuristic: false }, framework)
       await request(off.url).get('/lm')
-      await request(off.url).get('/lm')
-      assert.equal(off.originCalls('/lm'), 2)
+      const revalidated = await request(off.url).get('/lm')
+      assert.equal(off.originCalls('/lm'), 2, 'no freshness: kept for its validator, and revalidated')
+      assert.match(revalidated.headers['cache-status'], /fwd=stale/)
       await off.close()
-      const on = await startApp(routes, { heuristic: true }, framework)
+      const on = await startApp(routes, {}, framework)
       await request(on.url).get('/lm')
       await request(on.url).get('/lm')
       assert.equal(on.originCalls('/lm'), 1)
