@@ -16,6 +16,17 @@ export interface CacheStatus {
   detail?: string
 }
 
+/** An sf-token (RFC 8941 §3.3.4): ( ALPHA / "*" ) *( tchar / ":" / "/" ). */
+const SF_TOKEN = /^[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*$/
+
+/**
+ * Whether `name` can identify this cache in Cache-Status as written (RFC 9211 §2 has an sf-token or an
+ * sf-string there; only tokens are taken, so the name is sent as the user wrote it, never quoted).
+ */
+export function isCacheStatusName(name: unknown): name is string {
+  return typeof name === 'string' && SF_TOKEN.test(name)
+}
+
 export function formatCacheStatus(name: string, status: CacheStatus): string {
   // The fresh hit, the common case, without the list.
   if (status.hit === true && status.ttl !== undefined && status.fwd === undefined && status.collapsed !== true && status.stored !== true &&

@@ -1,3 +1,4 @@
+import { isCacheStatusName } from './cache-status.js'
 import { checkBoolean, checkFunction, checkInteger, checkLimit, checkOneOf } from '../../src/option-checks.js'
 import type { Admission, Store, StoreOptions } from '../../src/index.js'
 import type { CacheRequest, KeyOptions } from './cache-key.js'
@@ -84,7 +85,11 @@ export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions,
   originTimeoutMs?: number
   /** How long a request waits for another's identical miss before going to the origin itself. @default 5000 */
   lockTimeoutMs?: number
-  /** Name this cache gives itself in Cache-Status. @default 'spillway' */
+  /**
+   * Name this cache gives itself in Cache-Status (RFC 9211 §2): an sf-token
+   * (a letter or `*`, then letters, digits, `:`, `/` and `!#$%&'*+-.^_\`|~`),
+   * or the cache refuses to start. @default 'spillway'
+   */
   cacheStatusName?: string
   /**
    * Requests carrying headers that proxies and frameworks use to say where a
@@ -145,7 +150,7 @@ export function resolveHttpCacheOptions(options: HttpCacheOptions): ResolvedHttp
     originTimeoutMs: checkInteger(THING, 'originTimeoutMs', options.originTimeoutMs ?? 0, 0, 600_000),
     useStaleOnError: checkInteger(THING, 'useStaleOnError', options.useStaleOnError ?? 0, 0, 2 ** 31),
     staleRetentionMs: checkInteger(THING, 'staleRetentionMs', options.staleRetentionMs ?? 3_600_000, 0, 2 ** 31),
-    cacheStatusName: options.cacheStatusName ?? 'spillway',
+    cacheStatusName: checkCacheStatusName(options.cacheStatusName ?? 'spillway'),
     // The store the middleware opens admits all it is given: the HTTP layer has decided already.
     admission: 'always',
     admissionPolicy: admissionOf(checkOneOf<Admission>(THING, 'admission', options.admission ?? 'second-hit', ['always', 'second-hit']),
@@ -183,6 +188,15 @@ function targetedFieldsOf(names: unknown): string[] {
     throw new TypeError(`${THING} options.targetedFields must be a list of header field names`)
   }
   return names.map((n: string) => n.toLowerCase())
+}
+
+/** RFC 9211 §2: the name is the member's identifier, an sf-token; a space, comma or semicolon would break the list for every reader. */
+function checkCacheStatusName(name: unknown): string {
+  if (!isCacheStatusName(name)) {
+    throw new TypeError(`${THING} options.cacheStatusName must be an sf-token (RFC 8941: a letter or '*', then letters, digits and ` +
+      `!#$%&'*+-.^_\`|~:/, no spaces, commas, semicolons or quotes); got ${typeof name === 'string' ? JSON.stringify(name) : typeof name}`)
+  }
+  return name
 }
 
 const ADMIT_ALL = { sawMiss: () => {}, admits: () => true }

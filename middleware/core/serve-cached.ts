@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { ifNoneMatchHolds } from './validators.js'
+import { ifNoneMatchHolds, strongEqual } from './validators.js'
+import { parseHttpDate } from './http-date.js'
+import { cancelHeaderAtHead } from './status-at-head.js'
 import type { CachedHead } from './cached-response.js'
 
 /**
@@ -9,9 +11,11 @@ import type { CachedHead } from './cached-response.js'
  */
 export function serveCached(req: IncomingMessage, res: ServerResponse, head: CachedHead, headers: Record<string, string | string[]>, body: Buffer): void {
   const status = head.status
-  const notModified_ = notModified(req, status, headers)
+  // The cache answers: the Cache-Status it serves is the whole field, with no member added at the head for a forward.
+  cancelHeaderAtHead(res, 'cache-status')
+  const notModified_ = notModified(req, head, headers)
   for (const name in headers) {
-    if (name === 'content-length' || name === 'transfer-encoding' || (notModified_ && NOT_IN_304.has(name))) continue
+    if (name === 'content-length' || name === 'transfer-encoding' || (notModified_ && notIn304(name))) continue
     // Headers set earlier in the stack for this request (X-Request-Id, say) win over the stored
     // ones, except those that describe the stored representation or its caching.
     if (!STORED_WINS.has(name) && res.hasHeader(name)) continue
@@ -19,10 +23,12 @@ export function serveCached(req: IncomingMessage, res: ServerResponse, head: Cac
   }
   if (notModified_) {
     res.statusCode = 304
+    // RFC 9110 §15.4.5: no representation metadata but what guides cache updates; a length would describe a body not sent.
+    res.removeHeader('content-length')
     res.end()
     return
   }
-  const range = status === 200 ? requestedRange(req, headers, body.byteLength) : undefined
+  const range = status === 200 ? requestedRange(req, head, headers, body.byteLength) : undefined
   if (range === 'unsatisfiable') {
     res.statusCode = 416
     res.setHeader('content-range', `bytes */${body.byteLength}`)
@@ -48,8 +54,15 @@ export function serveCached(req: IncomingMessage, res: ServerResponse, head: Cac
   res.end(req.method === 'HEAD' ? undefined : part)
 }
 
-/** Representation metadata a 304 leaves out (RFC 9110 §15.4.5): not set, rather than removed, so nothing set earlier is lost. */
-const NOT_IN_304 = new Set(['content-type', 'content-encoding', 'content-range'])
+/**
+ * Stored fields a 304 leaves out (RFC 9110 §15.4.5): a 304 carries Content-Location, Date, ETag, Vary,
+ * Cache-Control and Expires, and no other representation metadata unless it guides cache updates (Last-Modified
+ * does). Every other Content-* field describes the body the client already has. Not set, rather than removed,
+ * so nothing set earlier in the stack is lost.
+ */
+function notIn304(name: string): boolean {
+  return name.startsWith('content-') && name !== 'content-location'
+}
 
 /**
  * Fields that belong to the stored response itself (RFC 9110 §8 representation
@@ -59,28 +72,27 @@ const NOT_IN_304 = new Set(['content-type', 'content-encoding', 'content-range']
 const STORED_WINS = new Set(['content-type', 'content-encoding', 'content-language', 'content-location', 'content-range',
   'content-disposition', 'etag', 'last-modified', 'cache-control', 'expires', 'age', 'date', 'vary', 'cache-status', 'accept-ranges'])
 
-function notModified(req: IncomingMessage, status: number, headers: Record<string, string | string[]>): boolean {
-  if (status !== 200 || (req.method !== 'GET' && req.method !== 'HEAD')) return false
-  const etag = single(headers.etag)
+function notModified(req: IncomingMessage, head: CachedHead, headers: Record<string, string | string[]>): boolean {
+  if (head.status !== 200 || (req.method !== 'GET' && req.method !== 'HEAD')) return false
   const ifNoneMatch = req.headers['if-none-match']
-  if (ifNoneMatch !== undefined) return ifNoneMatchHolds(ifNoneMatch, etag)
-  const since = req.headers['if-modified-since']
+  if (ifNoneMatch !== undefined) return ifNoneMatchHolds(ifNoneMatch, single(headers.etag))
+  // RFC 9110 §13.1.3: a value that is not an HTTP-date is ignored.
+  const since = parseHttpDate(req.headers['if-modified-since'])
+  if (since === undefined) return false
   const lastModified = single(headers['last-modified'])
-  // RFC 9110 §13.1.3: a value that is not an HTTP-date is ignored (Date.parse would take "2099").
-  if (since === undefined || lastModified === undefined || !HTTP_DATE.test(since.trim())) return false
-  const sinceMs = Date.parse(since)
-  const modifiedMs = Date.parse(lastModified)
-  return Number.isFinite(sinceMs) && Number.isFinite(modifiedMs) && modifiedMs <= sinceMs
+  // RFC 9111 §4.3.2: without Last-Modified, the stored response's own Date (the origin's, not the one served
+  // now), else the time it was stored, stands for the last modification.
+  const modified = lastModified !== undefined ? parseHttpDate(lastModified) : parseHttpDate(single(head.headers.date)) ?? head.storedAt
+  return modified !== undefined && modified <= since
 }
 
 /** The one byte range asked for, 'unsatisfiable', or undefined to send the whole body. */
-function requestedRange(req: IncomingMessage, headers: Record<string, string | string[]>, size: number):
+function requestedRange(req: IncomingMessage, head: CachedHead, headers: Record<string, string | string[]>, size: number):
   { start: number; end: number } | 'unsatisfiable' | undefined {
   const header = req.headers.range
   if (header === undefined || req.method !== 'GET') return undefined
   const ifRange = single(req.headers['if-range'])
-  // RFC 9110 §13.1.5: If-Range matches only a strong validator; anything else gets the whole body.
-  if (ifRange !== undefined && (ifRange.startsWith('W/') || (ifRange !== single(headers.etag) && ifRange !== single(headers['last-modified'])))) return undefined
+  if (ifRange !== undefined && !ifRangeHolds(ifRange, head, headers)) return undefined
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
   // Several ranges or another unit: a server may answer with the whole representation.
   if (m === null || (m[1] === '' && m[2] === '')) return undefined
@@ -100,8 +112,24 @@ function requestedRange(req: IncomingMessage, headers: Record<string, string | s
   return { start, end }
 }
 
-/** IMF-fixdate, RFC 850 and asctime forms (RFC 9110 §5.6.7). */
-const HTTP_DATE = /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \d{2}-(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d{2} \d{2}:\d{2}:\d{2} GMT|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/
+/**
+ * If-Range (RFC 9110 §13.1.5) holds only on a strong validator of the stored response, else the whole body
+ * goes out: an entity-tag by strong comparison (§8.8.3.2); an HTTP-date only when it is exactly the stored
+ * Last-Modified and that is strong, at least a second before the stored Date (§8.8.2.2). A Last-Modified
+ * in the second of its Date may cover two versions, and a range of the newer one would be spliced onto the older.
+ */
+function ifRangeHolds(ifRange: string, head: CachedHead, headers: Record<string, string | string[]>): boolean {
+  const value = ifRange.trim()
+  if (value.startsWith('"') || value.startsWith('W/')) {
+    const etag = single(headers.etag)
+    return etag !== undefined && strongEqual(value, etag)
+  }
+  const lastModified = single(headers['last-modified'])
+  if (lastModified === undefined || value !== lastModified.trim()) return false
+  const modified = parseHttpDate(lastModified)
+  const dated = parseHttpDate(single(head.headers.date))
+  return modified !== undefined && dated !== undefined && dated - modified >= 1000
+}
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value

@@ -48,7 +48,7 @@ export function revalidateOrFallBack(ctx: StaleEntryContext, req: IncomingMessag
   }
   const mayServeStale = (status: number) => staleIfError(fresh, status, requestDirectives(clientHeaders), opts.useStaleOnError, ctx.clock())
   const withAge = (headers: Record<string, string | string[]>, age: number) => ({ ...headers, age: String(Math.floor(age)) })
-  const selects = (headers: Record<string, unknown>) => notModifiedSelects(entry.head.headers, headers as Record<string, string>, clientConditional)
+  const selects = (headers: Record<string, unknown>) => notModifiedSelects(entry.head.headers, headers as Record<string, string>)
   // A 304 to a client that asked unconditionally answers the cache's validators alone: the cache answers,
   // updating the entry only if the 304 selects it. One that may answer the client's own goes to the client.
   const shouldHold = (status: number, headers: Record<string, unknown>) => (status === 304 && req.headers !== clientHeaders &&

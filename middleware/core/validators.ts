@@ -21,6 +21,13 @@ export function weakEqual(a: string, b: string): boolean {
   return stripWeak(a.trim()) === stripWeak(b.trim())
 }
 
+/** Strong comparison (§8.8.3.2): neither tag is weak, and the opaque tags are equal. */
+export function strongEqual(a: string, b: string): boolean {
+  const x = a.trim()
+  const y = b.trim()
+  return !x.startsWith('W/') && !y.startsWith('W/') && x === y
+}
+
 /**
  * If-None-Match against a stored response (§13.1.2): '*' matches any current
  * representation, an ETag or not; otherwise one listed tag must weakly match its ETag.
@@ -32,17 +39,24 @@ export function ifNoneMatchHolds(ifNoneMatch: string, etag: string | undefined):
 }
 
 /**
- * Whether a 304 may update the stored response (RFC 9111 §4.3.4): its ETag
- * matches the stored one's, or else its Last-Modified does, or else it has no
- * validator and the conditional was the cache's alone. A 304 that answered a
- * validator of the client's own must not update anything.
+ * Whether a 304 selects the stored response for update (RFC 9111 §4.3.4): a
+ * strong ETag selects only the same strong ETag (strong comparison), a weak
+ * one by weak comparison; with no ETag, an equal Last-Modified; with no
+ * validator at all, only a stored response that has none either. §4.3.4 asks
+ * the same whether the conditional was the cache's or a client's; the caller
+ * decides what a 304 to a client's own validator answers.
  */
-export function notModifiedSelects(stored: Record<string, HeaderValue>, notModified: Record<string, HeaderValue>, clientConditional: boolean): boolean {
+export function notModifiedSelects(stored: Record<string, HeaderValue>, notModified: Record<string, HeaderValue>): boolean {
+  const storedEtag = text(stored.etag)
+  const storedLastModified = text(stored['last-modified'])
   const etag = text(notModified.etag)
-  if (etag !== undefined) return text(stored.etag) !== undefined && weakEqual(etag, text(stored.etag)!)
+  if (etag !== undefined) {
+    if (storedEtag === undefined) return false
+    return etag.trim().startsWith('W/') ? weakEqual(etag, storedEtag) : strongEqual(etag, storedEtag)
+  }
   const lastModified = text(notModified['last-modified'])
-  if (lastModified !== undefined) return lastModified === text(stored['last-modified'])
-  return !clientConditional
+  if (lastModified !== undefined) return storedLastModified !== undefined && lastModified.trim() === storedLastModified.trim()
+  return storedEtag === undefined && storedLastModified === undefined
 }
 
 function text(value: HeaderValue): string | undefined {
