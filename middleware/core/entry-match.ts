@@ -109,7 +109,8 @@ export function conditionalHeaders(head: CachedHead, client: IncomingMessage['he
   const strongOnly = client['if-match'] !== undefined || client['if-unmodified-since'] !== undefined || client.range !== undefined
   if (etag !== undefined && !(strongOnly && etag.startsWith('W/'))) {
     const own = client['if-none-match']
-    out['if-none-match'] = own === undefined ? etag : entityTags(own) === '*' ? own : `${own}, ${etag}`
+    const tags = own === undefined ? [] : entityTags(own)
+    out['if-none-match'] = own === undefined ? etag : tags === '*' || tags.includes(etag) ? own : `${own}, ${etag}`
   }
   const lastModified = single(head.headers['last-modified'])
   if (lastModified !== undefined && !strongOnly && client['if-modified-since'] === undefined) out['if-modified-since'] = lastModified

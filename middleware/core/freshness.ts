@@ -87,9 +87,8 @@ export function assess(status: number, headers: Record<string, string | string[]
   else if (cc.has('max-age')) life = deltaSeconds(cc.get('max-age')) ?? 0
   else if (expires !== undefined) life = expiresLifetime(expires, headers.date, received)
   else if (ttl > 0) life = Math.ceil(ttl / 1000)
-  else if (o.heuristic !== false && (HEURISTICALLY_CACHEABLE.has(status) || cc.has('public'))) life = heuristicLifetime(headers, received, o.heuristic)
-  else if (!cc.has('public')) return { storable: false, reason: `status ${status} states no freshness and is not heuristically cacheable` }
-  else life = 0
+  else if (HEURISTICALLY_CACHEABLE.has(status) || cc.has('public')) life = o.heuristic === false ? 0 : heuristicLifetime(headers, received, o.heuristic)
+  else return { storable: false, reason: `status ${status} states no freshness and is not heuristically cacheable` }
   if (life <= 0 && headers.etag === undefined && headers['last-modified'] === undefined) return { storable: false, reason: 'no freshness' }
   const fresh: Freshness = { at: received, age: initialAge(headers.age, requested, received), life }
   const swr = deltaSeconds(cc.get('stale-while-revalidate'))

@@ -101,6 +101,7 @@ function freshen(ctx: StaleEntryContext, req: IncomingMessage, stored: CachedHea
   const assessed = assess(stored.status, headers, requested, received, req.headers.authorization !== undefined, ctx.policy)
   if (!assessed.storable) return { head: { ...stored, headers, fresh: { at: received, age: 0, life: 0, stale: 'never' } }, storable: false }
   for (const name of assessed.omit) delete headers[name]
+  delete headers.age
   return { head: { ...stored, headers, fresh: assessed.fresh, storedAt: received }, storable: true }
 }
 

@@ -46,6 +46,8 @@ export function decideToStore(teed: TeedResponse, req: IncomingMessage, res: Ser
   }
   if (!opts.admissionPolicy.admits(key)) return { notStored: 'first miss (admission second-hit)' }
   for (const name of assessed.omit) delete headers[name]
+  // The Age it came with is in its freshness now; each answer from the cache gets its own (RFC 9111 §4.2.3).
+  delete headers.age
   // RFC 9110 §6.6.1: a response cached without Date gets the time it was received.
   headers.date ??= httpDate(times.received)
   const { fresh } = assessed
