@@ -119,13 +119,15 @@ function heuristicLifetime(headers: Record<string, string | string[] | undefined
 }
 
 /**
- * corrected_age_value (§4.2.3): the Age the origin side sent (a valid
- * non-negative integer, else none, §5.1) plus the response delay. The RFC
+ * corrected_age_value (§4.2.3): the Age the origin side sent (its first
+ * member; a valid non-negative integer, else none, §5.1) plus the response delay. The RFC
  * allows it as the corrected_initial_age; the apparent age (received − Date)
  * is left out because it trusts the origin's clock.
  */
 function initialAge(age: string | string[] | undefined, requested: number, received: number): number {
-  const ageValue = typeof age === 'string' ? deltaSeconds(age.trim()) ?? 0 : 0
+  // §5.1: a list-based Age counts as its first member.
+  const first = (Array.isArray(age) ? age[0] : age)?.split(',')[0].trim()
+  const ageValue = deltaSeconds(first) ?? 0
   return ageValue + Math.max(0, (received - requested) / 1000)
 }
 

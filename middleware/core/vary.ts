@@ -23,7 +23,8 @@ export function varyFields(vary: string | string[] | undefined): string[] | '*' 
  * varied on them (see RequestKey in entry-match.ts). Never the URL's own key.
  */
 export function variantKey(base: string, fields: string[], headers: IncomingHttpHeaders, suffix = ''): string {
-  const parts = fields.map((field) => `${field}=${normalisedValue(field, headers[field])}`)
+  // An absent field is not an empty one (RFC 9111 §4.1): only the absent one is written without '='.
+  const parts = fields.map((field) => (headers[field] === undefined && field !== 'accept-encoding' ? field : `${field}=${normalisedValue(field, headers[field])}`))
   return `${base}\u0000${parts.join('\u0000')}\u0000${suffix}`
 }
 

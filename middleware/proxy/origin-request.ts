@@ -76,6 +76,14 @@ function relay(response: Dispatcher.ResponseData, res: ServerResponse, opts: Res
     }
     return void res.destroy()
   }
+  // RFC 9110 §6.4.1: a 204 or 304 has no content, whatever its Content-Length says (for a 304, the 200's
+  // length, §8.6); undici would wait for those bytes and then fail the body.
+  if (response.statusCode === 204 || response.statusCode === 304) {
+    done()
+    body.on('error', () => {})
+    body.destroy()
+    return void res.end()
+  }
   body.on('data', (chunk: Buffer) => {
     if (!res.write(chunk)) body.pause()
   })
