@@ -35,12 +35,34 @@ export function variantKey(base: string, fields: string[], headers: IncomingHttp
  */
 const WEIGHTED = new Set(['accept-language', 'accept-charset'])
 
+/**
+ * Weighted lists as normalised, by the value as sent: clients send a few
+ * values over and over, and a hit on a response that varies on one
+ * normalises it several times (key, match, policy). Bounded for a flood of
+ * distinct values: short values only, and cleared when full.
+ */
+const weightedMemo = new Map<string, string>()
+const MEMO_ENTRIES = 512
+const MEMO_VALUE_CHARS = 256
+
 /** A request field's value as variants compare it; the policy is given the same values. */
 export function normalisedValue(field: string, value: string | string[] | undefined): string {
   if (field === 'accept-encoding') return preferredEncoding(value)
   if (value === undefined) return ''
+  const weighted = WEIGHTED.has(field)
+  const memoised = weighted && typeof value === 'string' && value.length <= MEMO_VALUE_CHARS
+  if (memoised) {
+    const known = weightedMemo.get(value)
+    if (known !== undefined) return known
+  }
   const joined = (Array.isArray(value) ? value.join(',') : value).trim().replace(/\s*,\s*/g, ',')
-  return WEIGHTED.has(field) ? weightedList(joined.toLowerCase()) : joined
+  if (!weighted) return joined
+  const normalised = weightedList(joined.toLowerCase())
+  if (memoised) {
+    if (weightedMemo.size >= MEMO_ENTRIES) weightedMemo.clear()
+    weightedMemo.set(value, normalised)
+  }
+  return normalised
 }
 
 /** qvalue (RFC 9110 §12.4.2), lower-cased: "q=" then 0 to 1 with at most three decimals. */
