@@ -106,14 +106,14 @@ export class Invalidation {
 function contradicts(stored: CachedResponse, head: OutgoingHttpHeaders): boolean {
   const was = stored.head.headers
   for (const name of ['etag', 'last-modified']) {
-    const now = text(head[name])
-    if (now !== undefined && now !== text(was[name])) return true
+    const now = fieldText(head[name])
+    if (now !== undefined && now !== fieldText(was[name])) return true
   }
-  const length = text(head['content-length'])
-  return length !== undefined && Number(length) !== Number(text(was['content-length']) ?? stored.body.byteLength)
+  const length = fieldText(head['content-length'])
+  return length !== undefined && Number(length) !== Number(fieldText(was['content-length']) ?? stored.body.byteLength)
 }
 
-function text(value: OutgoingHttpHeaders[string]): string | undefined {
+function fieldText(value: OutgoingHttpHeaders[string]): string | undefined {
   if (value === undefined) return undefined
   return (Array.isArray(value) ? value.join(', ') : String(value)).trim()
 }
