@@ -55,12 +55,15 @@ for (const framework of FRONT_ENDS) describe(`normalised Accept-Language and Acc
       ['fr, en', 'fr n=3'],
       ['en, fr', 'en n=4'],
       ['EN ,  Fr;q=1.000', 'en n=4'],
+      // Weights that are not qvalues (RFC 9110 §12.4.2), which servers read in different ways: kept as sent, own variants.
+      ['fr, en;q = 0.8', 'fr n=5'],
+      ['en;q=1.5, fr', 'en n=6'],
     ]
     for (const [value, body] of cases) {
       const res = await get(value)
       assert.equal(res.body.toString(), body, `Accept-Language: ${value}`)
     }
-    assert.equal(app.originCalls('/page'), 4)
+    assert.equal(app.originCalls('/page'), 6)
     assert.ok(isHit(await get('en;q=0.8,fr')))
   })
 
