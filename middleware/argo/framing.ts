@@ -2,14 +2,16 @@ import { Stream } from 'node:stream'
 import type { ArgoEnv, ArgoResponse, ArgoTargetResponse } from './argo-shapes.js'
 
 /**
- * Hop-by-hop fields (RFC 9110 §7.6.1), plus Trailer: they describe one
+ * Hop-by-hop fields (RFC 9110 §7.6.1), plus Trailer and the proxy fields
+ * of RFC 9110 §11.7 (as the caching proxy drops them): they describe one
  * connection, or the framing of one message, and argo's `_target` copies
  * the target's onto the client's response with setHeader, as if they were
  * end-to-end. Transfer-Encoding among them is what made argo send a chunked
  * body with a Content-Length beside it (RFC 9112 §6.3: a message with both
  * is to be treated as an error, and strict clients, undici among them, do).
  */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authentication-info', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
+  'transfer-encoding', 'upgrade']
 
 /** RFC 9110 §8.6: no Content-Length on a 1xx or 204. */
 const NO_CONTENT_LENGTH = (status: number) => status === 204 || (status >= 100 && status < 200)

@@ -74,7 +74,8 @@ export interface HttpCacheStats {
   bufferedBytes: number
 }
 
-const UNSAFE = new Set(['POST', 'PUT', 'DELETE', 'PATCH'])
+/** RFC 9110 §9.2.1. Every other method, unknown ones included, invalidates its URL on success (RFC 9111 §4.4). */
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
 /** @internal Seams for the other middleware modules, not options for users. */
 export interface HttpCacheInternals {
@@ -193,7 +194,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
       stats.bypasses++
       return forward(res, next, { fwd: 'bypass', detail: refused })
     }
-    if (UNSAFE.has(method)) {
+    if (!SAFE.has(method)) {
       invalidation.afterUnsafe(s, req, res).catch((err) => debug('invalidation failed: %s', err))
       return forward(res, next, { fwd: 'method' })
     }
@@ -291,6 +292,10 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
       // revalidation: a held 304 renews the entry, which they then can be served.
       onGiveUp: () => (revalidating === undefined ? flight?.release('unstorable') : undefined),
     })
+    // RFC 9111 §4.3.5: the origin's 200 to a HEAD may say the stored GET response it could have had has changed.
+    if (method === 'HEAD' && stale !== undefined) {
+      teed.then((t) => revalidating?.answered() !== true && invalidation.afterHead(s, key.base, stale, t)).catch((err) => debug('HEAD check of %s failed: %s', key.base, err))
+    }
     teed.then((t) => (method === 'GET' && revalidating?.answered() !== true ? store_(s, req, res, key, t, flight, requested) : false))
       .then(async (stored) => stored || (await revalidating?.renewal()) === true)
       .then((stored) => {

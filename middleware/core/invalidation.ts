@@ -1,9 +1,11 @@
 import type { EventEmitter } from 'node:events'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { Store } from '../../src/index.js'
 import type { CacheRequest } from './cache-key.js'
+import type { CachedResponse } from './cached-response.js'
 import type { Coalescer } from './coalescing.js'
 import { PREFIX } from './entry-match.js'
+import type { TeedResponse } from './response-tee.js'
 
 /**
  * Invalidation by URL (RFC 9111 §4.4), with no per-entry tag: the keys are
@@ -12,9 +14,11 @@ import { PREFIX } from './entry-match.js'
  * variant is served only under a marker of its own generation, so the
  * variants go with it, also after a restart (see CachedHead.gen).
  *
- * An unsafe request marks its URL as pending from its arrival to its
- * invalidation: a request behind it (pipelined on the same socket, say) is
- * neither served the old entry nor stores what it gets meanwhile.
+ * A request whose method is not known to be safe (RFC 9110 §9.2.1: only
+ * GET, HEAD, OPTIONS and TRACE are; WebDAV's and unknown ones are not) marks
+ * its URL as pending from its arrival to its invalidation: a request behind
+ * it (pipelined on the same socket, say) is neither served the old entry nor
+ * stores what it gets meanwhile.
  */
 export class Invalidation {
   readonly #pending = new Map<string, number>()
@@ -54,8 +58,9 @@ export class Invalidation {
   }
 
   /**
-   * An unsafe method: once its response finishes without an error status,
-   * its URL and a same-origin Location or Content-Location are invalidated.
+   * A method not known to be safe: once its response finishes with a
+   * non-error status (2xx, 3xx: RFC 9111 §4.4), its URL and a same-origin
+   * Location or Content-Location are invalidated.
    */
   async afterUnsafe(s: Store, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const key = this.#keyOf(req)
@@ -79,6 +84,38 @@ export class Invalidation {
       else this.#pending.set(key, left)
     }
   }
+
+  /**
+   * A 200 to a HEAD the cache forwarded, for which `stored` could have been
+   * chosen (RFC 9111 §4.3.5): if a validator the HEAD response carries (ETag,
+   * Last-Modified) or its Content-Length differs from the stored response's,
+   * the stored response is deleted (the section allows updating or
+   * invalidating it), that variant alone. A GET response stored under the
+   * same key meanwhile goes with it: one more miss, never a wrong answer.
+   * Emits 'invalidated' (key) when it deletes. Resolves to whether it did.
+   */
+  async afterHead(s: Store, key: string, stored: CachedResponse, head: TeedResponse): Promise<boolean> {
+    if (head.outcome !== 'finished' || head.status !== 200 || stored.head.key === undefined || !contradicts(stored, head.headers)) return false
+    await s.delete(PREFIX + stored.head.key)
+    this.#events.emit('invalidated', key)
+    return true
+  }
+}
+
+/** Whether a HEAD response's validators or Content-Length, where it has them, differ from a stored response's. */
+function contradicts(stored: CachedResponse, head: OutgoingHttpHeaders): boolean {
+  const was = stored.head.headers
+  for (const name of ['etag', 'last-modified']) {
+    const now = fieldText(head[name])
+    if (now !== undefined && now !== fieldText(was[name])) return true
+  }
+  const length = fieldText(head['content-length'])
+  return length !== undefined && Number(length) !== Number(fieldText(was['content-length']) ?? stored.body.byteLength)
+}
+
+function fieldText(value: OutgoingHttpHeaders[string]): string | undefined {
+  if (value === undefined) return undefined
+  return (Array.isArray(value) ? value.join(', ') : String(value)).trim()
 }
 
 /** The path and query of a Location that resolves (against the request URL) to the same origin, or undefined. */

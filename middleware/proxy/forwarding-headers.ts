@@ -4,11 +4,13 @@ import type { ResolvedProxyOptions } from './options.js'
 
 /**
  * Hop-by-hop fields (RFC 9110 §7.6.1), the obsolete Proxy-Connection, and
- * fields that concern this hop's framing or its own authentication. Expect
- * is answered by Node (100-continue) before the request reaches the proxy.
+ * fields that concern this hop's framing or its own authentication: the
+ * Proxy-* fields answer one client's credentials on one hop (RFC 9110
+ * §11.7), and a cache never stores them (RFC 9111 §3.1). Expect is answered
+ * by Node (100-continue) before the request reaches the proxy.
  */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
-  'proxy-authorization', 'proxy-authenticate', 'expect'])
+  'proxy-authorization', 'proxy-authenticate', 'proxy-authentication-info', 'expect'])
 
 /** The cache's own marker of its stale-while-revalidate refresh (background-refresh.ts): it stops here. */
 const INTERNAL = new Set(['x-spillway-refresh'])
