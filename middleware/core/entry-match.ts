@@ -81,18 +81,18 @@ function matches(entry: Decoded, key: RequestKey, req: IncomingMessage, gen: str
 }
 
 export type Verdict =
-  | { use: 'fresh'; headers: Record<string, string | string[]>; ttl: number }
-  | { use: 'stale-while-revalidate'; headers: Record<string, string | string[]>; ttl: number }
+  | { use: 'fresh'; age: number; ttl: number }
+  | { use: 'stale-while-revalidate'; age: number; ttl: number }
   | { use: 'origin'; why: 'stale' | 'request'; conditional: Record<string, string> }
 
 /**
  * What a matching entry allows for this request (RFC 9111 §4.2.4, §5.2.1):
- * serve it (with its Age, §4.2.3, and the origin's own Date), serve it and
- * refresh it, or ask the origin, conditionally where it has validators.
+ * serve it (at its current age, §4.2.3), serve it and refresh it, or ask
+ * the origin, conditionally where it has validators.
  */
 export function evaluate(entry: Decoded, req: IncomingMessage, now: number): Verdict {
   const { use, age, ttl } = usable(entry.fresh!, requestDirectives(req.headers), now)
-  if (use === 'fresh' || use === 'stale-while-revalidate') return { use, headers: { ...entry.head.headers, age: String(Math.floor(age)) }, ttl } as Verdict
+  if (use === 'fresh' || use === 'stale-while-revalidate') return { use, age, ttl } as Verdict
   return { use: 'origin', why: use, conditional: conditionalHeaders(entry.head, req.headers) }
 }
 

@@ -123,9 +123,8 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
     next()
   }
 
-  function serve(req: IncomingMessage, res: ServerResponse, entry: Decoded, headers: Record<string, string | string[]>, status: CacheStatus): void {
-    headers['cache-status'] = formatCacheStatus(opts.cacheStatusName, status)
-    serveCached(req, res, entry.head, headers, entry.body)
+  function serve(req: IncomingMessage, res: ServerResponse, entry: Decoded, status: CacheStatus, age: number, headers = entry.head.headers): void {
+    serveCached(req, res, entry.head, headers, entry.body, age, formatCacheStatus(opts.cacheStatusName, status))
   }
 
   /**
@@ -217,7 +216,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
       const verdict = evaluate(found, req, clock())
       if (verdict.use === 'fresh') {
         stats.hits++
-        return serve(req, res, found, verdict.headers, { hit: true, ttl: verdict.ttl })
+        return serve(req, res, found, { hit: true, ttl: verdict.ttl }, verdict.age)
       }
       if (verdict.use === 'stale-while-revalidate') {
         // RFC 5861: the stale entry now, one refresh behind it. None while a fetch of the URL is under way:
@@ -227,7 +226,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
           events.emit('refreshing', key.base)
         }
         // RFC 9211 §2.1: a hit, as this request was not forwarded; the refresh behind it is another request.
-        return serve(req, res, found, verdict.headers, { hit: true, ttl: verdict.ttl, detail: 'stale-while-revalidate' })
+        return serve(req, res, found, { hit: true, ttl: verdict.ttl, detail: 'stale-while-revalidate' }, verdict.age)
       }
       stale = found
       conditional = verdict.conditional
@@ -250,7 +249,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
       if (verdict.use !== 'fresh') return false
       stats.coalesced++
       stats.hits++
-      serve(req, res, again, verdict.headers, { hit: true, collapsed: true })
+      serve(req, res, again, { hit: true, collapsed: true }, verdict.age)
       return true
     }
     const fetch = (flight: Flight | undefined) => {

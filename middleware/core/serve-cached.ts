@@ -7,9 +7,12 @@ import type { CachedHead } from './cached-response.js'
 /**
  * Answers a request from a cached response: 304 for a conditional request the
  * entry satisfies (RFC 9110 §13), 206 or 416 for a Range request on a full
- * 200 body (§14), headers only for HEAD, the whole entry otherwise.
+ * 200 body (§14), headers only for HEAD, the whole entry otherwise. `headers`
+ * are the stored ones, served as they are (no copy per hit), then `age`
+ * (seconds, RFC 9111 §4.2.3) and the Cache-Status.
  */
-export function serveCached(req: IncomingMessage, res: ServerResponse, head: CachedHead, headers: Record<string, string | string[]>, body: Buffer): void {
+export function serveCached(req: IncomingMessage, res: ServerResponse, head: CachedHead, headers: Record<string, string | string[]>, body: Buffer,
+  age: number, cacheStatus: string): void {
   const status = head.status
   // The cache answers: the Cache-Status it serves is the whole field, with no member added at the head for a forward.
   cancelHeaderAtHead(res, 'cache-status')
@@ -21,6 +24,8 @@ export function serveCached(req: IncomingMessage, res: ServerResponse, head: Cac
     if (!STORED_WINS.has(name) && res.hasHeader(name)) continue
     res.setHeader(name, headers[name])
   }
+  res.setHeader('age', String(Math.floor(age)))
+  res.setHeader('cache-status', cacheStatus)
   if (notModified_) {
     res.statusCode = 304
     // RFC 9110 §15.4.5: no representation metadata but what guides cache updates; a length would describe a body not sent.

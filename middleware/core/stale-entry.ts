@@ -21,7 +21,7 @@ export interface StaleEntryContext {
   events: EventEmitter
   /** Counts a stale entry served in place of an origin error. */
   servedStale: () => void
-  serve: (req: IncomingMessage, res: ServerResponse, entry: Decoded, headers: Record<string, string | string[]>, status: CacheStatus) => void
+  serve: (req: IncomingMessage, res: ServerResponse, entry: Decoded, status: CacheStatus, age: number, headers: Record<string, string | string[]>) => void
 }
 
 /**
@@ -47,7 +47,6 @@ export function revalidateOrFallBack(ctx: StaleEntryContext, req: IncomingMessag
     req.headers = { ...clientHeaders, ...conditional }
   }
   const mayServeStale = (status: number) => staleIfError(fresh, status, requestDirectives(clientHeaders), opts.useStaleOnError, ctx.clock())
-  const withAge = (headers: Record<string, string | string[]>, age: number) => ({ ...headers, age: String(Math.floor(age)) })
   const selects = (headers: Record<string, unknown>) => notModifiedSelects(entry.head.headers, headers as Record<string, string>)
   // A 304 to a client that asked unconditionally answers the cache's validators alone: the cache answers,
   // updating the entry only if the 304 selects it. One that may answer the client's own goes to the client.
@@ -57,17 +56,19 @@ export function revalidateOrFallBack(ctx: StaleEntryContext, req: IncomingMessag
     answered = true
     req.headers = clientHeaders
     const now = ctx.clock()
-    let headers = withAge(entry.head.headers, currentAge(fresh, now))
+    let headers = entry.head.headers
+    let age = currentAge(fresh, now)
     if (status === 304 && selects(originHeaders)) {
       const freshened = freshen(ctx, req, entry.head, originHeaders, requested, now)
-      headers = withAge(freshened.head.headers, currentAge(freshened.head.fresh!, now))
+      headers = freshened.head.headers
+      age = currentAge(freshened.head.fresh!, now)
       renewal = freshened.storable ? refreshEntry(ctx, key, freshened.head, entry.body) : forget(ctx, key, entry.head)
     } else if (status !== 304) {
       ctx.servedStale()
     }
     // RFC 9211 §2.1: forwarded, so no hit, even when the 304 let the cache answer.
-    ctx.serve(req, res, entry, headers, status === 304 ? { fwd: 'stale', fwdStatus: 304 }
-      : { fwd: 'stale', fwdStatus: status, detail: status === 504 ? 'origin-timeout' : 'stale-if-error' })
+    ctx.serve(req, res, entry, status === 304 ? { fwd: 'stale', fwdStatus: 304 }
+      : { fwd: 'stale', fwdStatus: status, detail: status === 504 ? 'origin-timeout' : 'stale-if-error' }, age, headers)
   })
   if (opts.originTimeoutMs > 0 && opts.useStaleOnError > 0) {
     const timer = setTimeout(() => {
