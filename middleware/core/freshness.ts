@@ -81,14 +81,18 @@ export function assess(status: number, headers: Record<string, string | string[]
   const noCache = cc.get('no-cache')
   const noCacheFields = fieldNames(noCache)
   const expires = targeted ? undefined : headers.expires
+  const heuristicAllowed = HEURISTICALLY_CACHEABLE.has(status) || cc.has('public')
+  // §3: one of these must allow storing at all; the default TTL is the cache's own extension.
+  if (!sMaxAge && !cc.has('max-age') && expires === undefined && ttl <= 0 && !heuristicAllowed) {
+    return { storable: false, reason: `status ${status} states no freshness and is not heuristically cacheable` }
+  }
   let life: number
   if (noCache !== undefined && noCacheFields.length === 0) life = 0
   else if (sMaxAge) life = deltaSeconds(cc.get('s-maxage')) ?? 0
   else if (cc.has('max-age')) life = deltaSeconds(cc.get('max-age')) ?? 0
   else if (expires !== undefined) life = expiresLifetime(expires, headers.date, received)
   else if (ttl > 0) life = Math.ceil(ttl / 1000)
-  else if (HEURISTICALLY_CACHEABLE.has(status) || cc.has('public')) life = o.heuristic === false ? 0 : heuristicLifetime(headers, received, o.heuristic)
-  else return { storable: false, reason: `status ${status} states no freshness and is not heuristically cacheable` }
+  else life = o.heuristic === false ? 0 : heuristicLifetime(headers, received, o.heuristic)
   if (life <= 0 && headers.etag === undefined && headers['last-modified'] === undefined) return { storable: false, reason: 'no freshness' }
   const fresh: Freshness = { at: received, age: initialAge(headers.age, requested, received), life }
   const swr = deltaSeconds(cc.get('stale-while-revalidate'))

@@ -53,6 +53,27 @@ for (const framework of FRONT_ENDS) describe(`the cache's policy, row by row (${
     assert.ok(!isHit(second), String(second.headers['cache-status']))
   })
 
+  it('9111-3-7: a status that is not heuristically cacheable, with no-cache and an ETag but no explicit freshness, is not stored', async () => {
+    const app = await start({
+      '/s': (req, res, n) => {
+        res.statusCode = Number(req.url!.split('=')[1])
+        if (res.statusCode === 302) res.setHeader('location', '/elsewhere')
+        headers(res, { 'cache-control': 'no-cache', etag: '"s"' })
+        if (req.headers['if-none-match'] !== undefined) {
+          res.statusCode = 304
+          return res.end()
+        }
+        res.end(`status ${res.statusCode} #${n}`)
+      },
+    })
+    for (const status of [302, 418, 500]) {
+      await rawRequest(`${app.url}/s?status=${status}`)
+      const again = await rawRequest(`${app.url}/s?status=${status}`)
+      assert.equal(again.status, status, 'no conditional request: nothing was stored to revalidate')
+      assert.match(String(again.headers['cache-status']), /fwd=uri-miss/)
+    }
+  })
+
   it('9111-3.2-1: a 304 adds the fields it carries, so its Cache-Control: max-age=600 makes a validator-only entry fresh', async () => {
     let now = T0
     const app = await start({
