@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import http, { type IncomingMessage } from 'node:http'
+import https from 'node:https'
+import { isIP } from 'node:net'
 import type { LeaseTable } from '../../src/index.js'
 
 /**
@@ -16,8 +18,9 @@ import type { LeaseTable } from '../../src/index.js'
  * fetch of the URL is a coalescing flight, and the caller sends no refresh
  * while one is under way (Coalescer.fetching): that covers the moment
  * between this lease's release and the store.
- * Servers behind TLS are not refreshed this way (the next request after the
- * stale window revalidates instead).
+ * A TLS server is refreshed over TLS, to the socket's own local address and
+ * port: the connection can only reach this server (or a sibling worker on
+ * the same port), so its certificate is not checked; SNI names the Host.
  *
  * Under node:cluster, or several processes behind one port, the refresh may
  * land on another worker, which cannot know this process's token. So any
@@ -41,7 +44,7 @@ export function isRefresh(req: IncomingMessage): boolean {
 export function refreshInBackground(req: IncomingMessage, key: string, onError: (err: unknown) => void,
   leases?: Pick<LeaseTable, 'take' | 'release'>, leaseMs = 5000): boolean {
   const socket = req.socket as IncomingMessage['socket'] & { encrypted?: boolean }
-  if (running.has(key) || socket.encrypted === true || socket.localPort === undefined) return false
+  if (running.has(key) || socket.localPort === undefined) return false
   // A name no cache key can have: flight keys are keys of URLs.
   const leaseName = `\u0002refresh ${key}`
   const claim = leases?.take(leaseName, leaseMs)
@@ -54,10 +57,18 @@ export function refreshInBackground(req: IncomingMessage, key: string, onError: 
   const headers: Record<string, string | string[] | undefined> = { ...req.headers, [REFRESH_HEADER]: REFRESH_TOKEN }
   for (const name of ['if-none-match', 'if-modified-since', 'range', 'if-range', 'cache-control', 'pragma']) delete headers[name]
   const address = socket.localAddress?.includes(':') ? `[${socket.localAddress}]` : socket.localAddress
-  const refresh = http.request({ host: socket.localAddress, port: socket.localPort, method: 'GET', path: (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url, headers, agent: false }, (res) => {
+  const options: https.RequestOptions = { host: socket.localAddress, port: socket.localPort, method: 'GET', path: (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url, headers, agent: false }
+  const onResponse = (res: IncomingMessage) => {
     res.resume()
     res.on('end', done)
-  })
+  }
+  let refresh: http.ClientRequest
+  if (socket.encrypted === true) {
+    const hostname = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
+    refresh = https.request({ ...options, rejectUnauthorized: false, servername: hostname !== '' && isIP(hostname) === 0 ? hostname : undefined }, onResponse)
+  } else {
+    refresh = http.request(options, onResponse)
+  }
   refresh.on('error', (err) => {
     done()
     onError(err)

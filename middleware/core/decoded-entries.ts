@@ -7,8 +7,8 @@ const NO_BODY = Buffer.alloc(0)
  * cheaply. A heap-tier hit hands back the tier's own Buffer, the same object
  * each time: a WeakMap on it finds the decoding. A disk-tier hit hands back
  * fresh bytes each time: when the head's bytes equal those of the last head
- * decoded under the same key, that decoding (the JSON and the policy object,
- * the costly part) is reused and only the body is taken from the new bytes.
+ * decoded under the same key, that decoding (the JSON, the costly part) is
+ * reused and only the body is taken from the new bytes.
  * Decoding is a function of the bytes alone, so a reuse can never be stale.
  */
 export class DecodedEntries<T extends { body: Buffer }> {

@@ -1,8 +1,9 @@
 /**
  * RFC 9111 §5.2: cache directives are compared case-insensitively
- * (docs/http-conformance.md row 9111-5.2-1). http-cache-semantics compares
- * them as sent, so before middleware/core/directive-case.ts a shared cache
- * stored `Cache-Control: Private` and served it to every client.
+ * (docs/http-conformance.md row 9111-5.2-1). http-cache-semantics, which
+ * spillway used before middleware/core/cache-control.ts, compared them as
+ * sent, so a shared cache stored `Cache-Control: Private` and served it to
+ * every client.
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
