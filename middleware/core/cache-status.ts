@@ -2,7 +2,7 @@
  * The Cache-Status response header (RFC 9211): how this cache handled the
  * request, as `spillway; hit; ttl=12` or `spillway; fwd=miss; stored`.
  */
-export type Forward = 'bypass' | 'method' | 'uri-miss' | 'vary-miss' | 'miss' | 'request' | 'stale'
+export type Forward = 'bypass' | 'method' | 'uri-miss' | 'vary-miss' | 'miss' | 'request' | 'stale' | 'partial'
 
 export interface CacheStatus {
   hit?: boolean

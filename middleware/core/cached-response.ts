@@ -1,4 +1,5 @@
 import type { Freshness } from './freshness.js'
+import type { PartialContent } from './partial-content.js'
 
 /**
  * A response as the cache keeps it, one store entry per variant:
@@ -42,6 +43,8 @@ export interface CachedHead {
   until?: number
   /** The entry's tags (Surrogate-Key, Cache-Tag, res.locals.cacheTags), kept so a 304 refresh keeps them. */
   tags?: string[]
+  /** On a stored 206 (partial-content.ts): which bytes of the representation the body holds. */
+  partial?: PartialContent
 }
 
 export interface CachedResponse {

@@ -5,6 +5,8 @@ import type { DecodedEntries } from './decoded-entries.js'
 import { acceptsCoding, variantKey, varyFields } from './vary.js'
 import { requestDirectives, usable, type Freshness } from './freshness.js'
 import { entityTags } from './validators.js'
+import { pieceOffset, type PartialContent } from './partial-content.js'
+import { requestedRange } from './serve-cached.js'
 
 /** Store keys of HTTP entries start with this. */
 export const PREFIX = 'http:'
@@ -83,7 +85,7 @@ function matches(entry: Decoded, key: RequestKey, req: IncomingMessage, gen: str
 export type Verdict =
   | { use: 'fresh'; age: number; ttl: number }
   | { use: 'stale-while-revalidate'; age: number; ttl: number }
-  | { use: 'origin'; why: 'stale' | 'request'; conditional: Record<string, string> }
+  | { use: 'origin'; why: 'stale' | 'request' | 'partial'; conditional: Record<string, string> }
 
 /**
  * What a matching entry allows for this request (RFC 9111 §4.2.4, §5.2.1):
@@ -91,6 +93,9 @@ export type Verdict =
  * the origin, conditionally where it has validators.
  */
 export function evaluate(entry: Decoded, req: IncomingMessage, now: number): Verdict {
+  // A stored 206 answers only a Range request one of its pieces holds (RFC 9111 §3.4); others go on as misses.
+  const { partial } = entry.head
+  if (partial !== undefined && !holdsRange(req, entry.head, partial)) return { use: 'origin', why: 'partial', conditional: {} }
   const { use, age, ttl } = usable(entry.fresh!, requestDirectives(req.headers), now)
   if (use === 'fresh' || use === 'stale-while-revalidate') return { use, age, ttl } as Verdict
   return { use: 'origin', why: use, conditional: conditionalHeaders(entry.head, req.headers) }
@@ -115,6 +120,11 @@ export function conditionalHeaders(head: CachedHead, client: IncomingMessage['he
   const lastModified = single(head.headers['last-modified'])
   if (lastModified !== undefined && !strongOnly && client['if-modified-since'] === undefined) out['if-modified-since'] = lastModified
   return out
+}
+
+function holdsRange(req: IncomingMessage, head: CachedHead, partial: PartialContent): boolean {
+  const range = requestedRange(req, head, head.headers, partial.total)
+  return range !== undefined && range !== 'unsatisfiable' && pieceOffset(partial, range.start, range.end) !== undefined
 }
 
 function single(value: string | string[] | undefined): string | undefined {

@@ -47,8 +47,8 @@ export interface PolicyOptions {
   override: boolean
 }
 
-/** RFC 9110 §15.1: statuses a cache may give heuristic freshness (206 is left out: partial content is not stored). */
-export const HEURISTICALLY_CACHEABLE: ReadonlySet<number> = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501])
+/** RFC 9110 §15.1: statuses a cache may give heuristic freshness. */
+export const HEURISTICALLY_CACHEABLE: ReadonlySet<number> = new Set([200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501])
 
 export type Assessment =
   | { storable: true; fresh: Freshness; directives: Directives; omit: string[] }
@@ -69,7 +69,7 @@ export function responseDirectives(headers: Record<string, string | string[] | u
  */
 export function assess(status: number, headers: Record<string, string | string[] | undefined>, requested: number, received: number,
   authorized: boolean, o: PolicyOptions): Assessment {
-  if (status < 200 || status === 206 || status === 304) return { storable: false, reason: `status ${status} is not stored` }
+  if (status < 200 || status === 304) return { storable: false, reason: `status ${status} is not stored` }
   const ttl = o.defaultTtl(status)
   const { directives: cc, targeted } = o.override && ttl > 0 ? { directives: NO_DIRECTIVES, targeted: true } : responseDirectives(headers, o.targets)
   if (cc.has('no-store')) return { storable: false, reason: 'no-store' }

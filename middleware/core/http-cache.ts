@@ -16,6 +16,7 @@ import { variantKey } from './vary.js'
 import { Coalescer, type Flight } from './coalescing.js'
 import { decodeEntry, evaluate, flightKey, lookupEntry, PREFIX, type Decoded, type Found, type RequestKey } from './entry-match.js'
 import { Invalidation } from './invalidation.js'
+import { withStoredPieces } from './partial-content.js'
 import { setHeaderAtHead } from './status-at-head.js'
 import { revalidateOrFallBack, type StaleEntryContext } from './stale-entry.js'
 import { forwardedInputs, refusalOf } from './request-guard.js'
@@ -167,7 +168,16 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
         await s.set(PREFIX + base, encodeCachedResponse(markerHead, Buffer.alloc(0)), { ttl: until - now })
       }
     }
-    const entry = encodeCachedResponse(head, teed.body!)
+    let stored = { head, body: teed.body! }
+    if (head.status === 206) {
+      const pieces = withStoredPieces(head, teed.body!, decoded.get(PREFIX + head.key, s.getSync(PREFIX + head.key)))
+      if ('notStored' in pieces) {
+        events.emit('not-stored', base, pieces.notStored)
+        return false
+      }
+      stored = pieces
+    }
+    const entry = encodeCachedResponse(stored.head, stored.body)
     await s.set(PREFIX + head.key, entry, { ttl, tags })
     stats.stored++
     stats.storedBytes += entry.byteLength
@@ -228,7 +238,8 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
         // RFC 9211 §2.1: a hit, as this request was not forwarded; the refresh behind it is another request.
         return serve(req, res, found, { hit: true, ttl: verdict.ttl, detail: 'stale-while-revalidate' }, verdict.age)
       }
-      stale = found
+      // A partial entry that does not hold the range is no stale copy of the answer: a plain miss.
+      if (verdict.why !== 'partial') stale = found
       conditional = verdict.conditional
       forwardAs = verdict.why
     }

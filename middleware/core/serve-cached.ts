@@ -3,6 +3,7 @@ import { ifNoneMatchHolds, strongEqual } from './validators.js'
 import { parseHttpDate } from './http-date.js'
 import { cancelHeaderAtHead } from './status-at-head.js'
 import type { CachedHead } from './cached-response.js'
+import { pieceOffset } from './partial-content.js'
 
 /**
  * Answers a request from a cached response: 304 for a conditional request the
@@ -33,6 +34,7 @@ export function serveCached(req: IncomingMessage, res: ServerResponse, head: Cac
     res.end()
     return
   }
+  if (head.partial !== undefined) return servePiece(req, res, head, body)
   const range = status === 200 ? requestedRange(req, head, headers, body.byteLength) : undefined
   if (range === 'unsatisfiable') {
     res.statusCode = 416
@@ -91,8 +93,19 @@ function notModified(req: IncomingMessage, head: CachedHead, headers: Record<str
   return modified !== undefined && modified <= since
 }
 
+/** A Range request from a stored 206, whose pieces hold the range (entry-match.ts checked before it matched). */
+function servePiece(req: IncomingMessage, res: ServerResponse, head: CachedHead, body: Buffer): void {
+  const { total } = head.partial!
+  const range = requestedRange(req, head, head.headers, total) as { start: number; end: number }
+  const offset = pieceOffset(head.partial!, range.start, range.end)!
+  res.statusCode = 206
+  res.setHeader('content-range', `bytes ${range.start}-${range.end}/${total}`)
+  res.setHeader('content-length', String(range.end - range.start + 1))
+  res.end(body.subarray(offset, offset + range.end - range.start + 1))
+}
+
 /** The one byte range asked for, 'unsatisfiable', or undefined to send the whole body. */
-function requestedRange(req: IncomingMessage, head: CachedHead, headers: Record<string, string | string[]>, size: number):
+export function requestedRange(req: IncomingMessage, head: CachedHead, headers: Record<string, string | string[]>, size: number):
   { start: number; end: number } | 'unsatisfiable' | undefined {
   const header = req.headers.range
   if (header === undefined || req.method !== 'GET') return undefined
