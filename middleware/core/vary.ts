@@ -39,14 +39,14 @@ const WEIGHTED = new Set(['accept-language', 'accept-charset'])
 /**
  * Weighted lists as normalised, by the value as sent: clients send a few
  * values over and over, and a hit on a response that varies on one
- * normalises it several times (key, match, policy). Bounded for a flood of
+ * normalises it twice (the lookup's key, then the match). Bounded for a flood of
  * distinct values: short values only, and cleared when full.
  */
 const weightedMemo = new Map<string, string>()
 const MEMO_ENTRIES = 512
 const MEMO_VALUE_CHARS = 256
 
-/** A request field's value as variants compare it; the policy is given the same values. */
+/** A request field's value as variants compare it. */
 export function normalisedValue(field: string, value: string | string[] | undefined): string {
   if (field === 'accept-encoding') return preferredEncoding(value)
   if (value === undefined) return ''

@@ -7,6 +7,7 @@
  * that clock where the test depends on it.
  */
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import { describe, it } from 'node:test'
 import type { ServerResponse } from 'node:http'
 import { FRONT_ENDS, startOn } from '../helpers/http-apps.js'
@@ -304,6 +305,61 @@ for (const framework of FRONT_ENDS) describe(`the cache's policy, row by row (${
     const sie = await rawRequest(`${app.url}/sie`)
     assert.equal(sie.status, 200)
     assert.equal(sie.body.toString(), 'v1')
+  })
+
+  it('9111-3-6, 9111-3.5-1: under allowAuthorization, a response to an authenticated request is reused only when public, s-maxage or must-revalidate allow it', async () => {
+    const page = (control: string) => (req: { headers: Record<string, unknown> }, res: ServerResponse) => {
+      res.setHeader('cache-control', control)
+      res.end(`page of ${String(req.headers.authorization ?? 'nobody')}`)
+    }
+    const app = await start({ '/own': page('max-age=600'), '/public': page('public, max-age=600'), '/shared': page('s-maxage=600'),
+      '/revalidate': page('max-age=600, must-revalidate') }, { allowAuthorization: true })
+    const attacker = await rawRequest(`${app.url}/own`, { headers: { authorization: 'alice' } })
+    assert.equal(attacker.body.toString(), 'page of alice')
+    const victim = await rawRequest(`${app.url}/own`, { headers: { authorization: 'bob' } })
+    assert.equal(victim.body.toString(), 'page of bob', 'max-age alone does not allow a shared cache to reuse it')
+    for (const path of ['/public', '/shared', '/revalidate']) {
+      await rawRequest(`${app.url}${path}`, { headers: { authorization: 'alice' } })
+      const again = await rawRequest(`${app.url}${path}`, { headers: { authorization: 'bob' } })
+      assert.ok(isHit(again), `${path}: ${String(again.headers['cache-status'])}`)
+      assert.equal(again.body.toString(), 'page of alice', 'the origin said so explicitly')
+    }
+  })
+
+  it('9111-4.2.4-4: beside s-maxage, the origin\'s own stale-while-revalidate still serves the stale entry and refreshes it', async () => {
+    let now = T0
+    const app = await start({ '/s': (_req, res, n) => { res.setHeader('cache-control', 's-maxage=10, stale-while-revalidate=600'); res.end(`v${n}`) } }, { now: () => now })
+    await rawRequest(`${app.url}/s`)
+    now += 20 * SECOND
+    const refreshed = once(app.cache.events, 'refreshed')
+    const stale = await rawRequest(`${app.url}/s`)
+    assert.equal(stale.body.toString(), 'v1')
+    assert.match(String(stale.headers['cache-status']), /hit; ttl=-\d+; detail="stale-while-revalidate"/)
+    await refreshed
+    assert.equal((await rawRequest(`${app.url}/s`)).body.toString(), 'v2')
+  })
+
+  it('9213-2-4, 9213-2-5: in a targeted field, private, no-cache and must-revalidate hold as in Cache-Control, and a decimal max-age gives no freshness', async () => {
+    let now = T0
+    let down = false
+    const route = (targeted: string) => (req: { headers: Record<string, unknown> }, res: ServerResponse, n: number) => {
+      if (down) {
+        res.statusCode = 503
+        return res.end('down')
+      }
+      headers(res, { 'cache-control': 'public, max-age=600', 'cdn-cache-control': targeted, etag: `"e${n}"` })
+      res.end(`${targeted} for ${String(req.headers['x-user'])} #${n}`)
+    }
+    const app = await start({ '/private': route('private'), '/no-cache': route('no-cache'), '/revalidate': route('max-age=1, must-revalidate'),
+      '/decimal': route('max-age=1.5') }, { now: () => now, useStaleOnError: 600 })
+    for (const path of ['/private', '/no-cache', '/revalidate', '/decimal']) await rawRequest(`${app.url}${path}`, { headers: { 'x-user': 'alice' } })
+    const victim = await rawRequest(`${app.url}/private`, { headers: { 'x-user': 'bob' } })
+    assert.match(victim.body.toString(), /for bob/, 'a targeted private kept alice\'s page')
+    assert.ok(!isHit(await rawRequest(`${app.url}/no-cache`)), 'a targeted no-cache was served without the origin')
+    assert.ok(!isHit(await rawRequest(`${app.url}/decimal`)), 'max-age=1.5 was taken as freshness')
+    now += 5 * SECOND
+    down = true
+    assert.equal((await rawRequest(`${app.url}/revalidate`)).status, 503, 'a targeted must-revalidate entry was served stale')
   })
 
   it('9110-6.6.1-1: a hit carries the origin\'s Date, not the time it is served', async () => {
