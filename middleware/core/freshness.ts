@@ -47,6 +47,14 @@ export interface PolicyOptions {
   override: boolean
 }
 
+/**
+ * The final statuses RFC 9110 §15 defines, whose caching requirements this
+ * cache knows: a must-understand response of any other is never stored
+ * (RFC 9111 §5.2.2.3).
+ */
+const UNDERSTOOD: ReadonlySet<number> = new Set([200, 201, 202, 203, 204, 205, 206, 300, 301, 302, 303, 304, 305, 307, 308, 400, 401, 402, 403, 404,
+  405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 426, 500, 501, 502, 503, 504, 505])
+
 /** RFC 9110 §15.1: statuses a cache may give heuristic freshness. */
 export const HEURISTICALLY_CACHEABLE: ReadonlySet<number> = new Set([200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501])
 
@@ -72,7 +80,11 @@ export function assess(status: number, headers: Record<string, string | string[]
   if (status < 200 || status === 304) return { storable: false, reason: `status ${status} is not stored` }
   const ttl = o.defaultTtl(status)
   const { directives: cc, targeted } = o.override && ttl > 0 ? { directives: NO_DIRECTIVES, targeted: true } : responseDirectives(headers, o.targets)
-  if (cc.has('no-store')) return { storable: false, reason: 'no-store' }
+  // §5.2.2.3: must-understand stores only a status the cache knows, and then in place of no-store, which it is
+  // sent beside for caches that do not implement it.
+  const mustUnderstand = cc.has('must-understand')
+  if (mustUnderstand && !UNDERSTOOD.has(status)) return { storable: false, reason: `must-understand, and status ${status} is not one this cache knows` }
+  if (cc.has('no-store') && !mustUnderstand) return { storable: false, reason: 'no-store' }
   const privateFields = fieldNames(cc.get('private'))
   if (o.shared && cc.has('private') && privateFields.length === 0) return { storable: false, reason: 'private' }
   const sMaxAge = o.shared && cc.has('s-maxage')

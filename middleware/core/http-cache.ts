@@ -285,7 +285,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
     stats.misses++
     let revalidating: ReturnType<typeof revalidateOrFallBack> | undefined
     try {
-      revalidating = stale === undefined ? undefined : revalidateOrFallBack(staleContext, req, res, key.base, stale, conditional)
+      revalidating = stale === undefined ? undefined : revalidateOrFallBack(staleContext, req, res, key.base, stale, conditional, forwardAs === 'request' ? 'request' : 'stale')
     } catch (err) {
       // The flight was started before: let its waiters (here and in other processes) go.
       flight?.release('failed')

@@ -32,10 +32,12 @@ export interface StaleEntryContext {
  * response. If the origin fails (500, 502, 503 or 504, or a thrown error the
  * framework turns into one) while stale-if-error, the request's or the
  * origin's, or useStaleOnError allows, and nothing forbids stale use, the
- * client gets the stale entry instead (RFC 5861 §4).
+ * client gets the stale entry instead (RFC 5861 §4). `forwardedAs` says why
+ * it went forward, for Cache-Status: stale, or a fresh entry the request's
+ * own directives sent on (RFC 9211 §2.2 `request`).
  */
 export function revalidateOrFallBack(ctx: StaleEntryContext, req: IncomingMessage, res: ServerResponse, key: string, entry: Decoded,
-  conditional: Record<string, string>): { answered(): boolean; renewal(): Promise<boolean> } {
+  conditional: Record<string, string>, forwardedAs: 'stale' | 'request'): { answered(): boolean; renewal(): Promise<boolean> } {
   let renewal: Promise<boolean> = Promise.resolve(false)
   let answered = false
   const { opts } = ctx
@@ -67,8 +69,8 @@ export function revalidateOrFallBack(ctx: StaleEntryContext, req: IncomingMessag
       ctx.servedStale()
     }
     // RFC 9211 §2.1: forwarded, so no hit, even when the 304 let the cache answer.
-    ctx.serve(req, res, entry, status === 304 ? { fwd: 'stale', fwdStatus: 304 }
-      : { fwd: 'stale', fwdStatus: status, detail: status === 504 ? 'origin-timeout' : 'stale-if-error' }, age, headers)
+    ctx.serve(req, res, entry, status === 304 ? { fwd: forwardedAs, fwdStatus: 304 }
+      : { fwd: forwardedAs, fwdStatus: status, detail: status === 504 ? 'origin-timeout' : 'stale-if-error' }, age, headers)
   })
   if (opts.originTimeoutMs > 0 && opts.useStaleOnError > 0) {
     const timer = setTimeout(() => {

@@ -433,12 +433,39 @@ for (const framework of FRONT_ENDS) describe(`the cache's policy, row by row (${
     assert.equal(asked.body.toString(), 'v2', 'the second origin call\'s response')
   })
 
-  it('9211-2.2-1: a client\'s no-cache on a fresh entry is forwarded as fwd=request', async () => {
-    const app = await start({ '/r': (_req, res, n) => { res.setHeader('cache-control', 'max-age=600'); res.end(`r${n}`) } })
+  it('9211-2.2-1: a client\'s no-cache on a fresh entry is forwarded as fwd=request, also when the entry is revalidated', async () => {
+    const app = await start({
+      '/r': (_req, res, n) => { res.setHeader('cache-control', 'max-age=600'); res.end(`r${n}`) },
+      '/e': (req, res, n) => {
+        headers(res, { 'cache-control': 'max-age=600', etag: '"e"' })
+        if (req.headers['if-none-match'] === '"e"') {
+          res.statusCode = 304
+          return res.end()
+        }
+        res.end(`e${n}`)
+      },
+    })
     await rawRequest(`${app.url}/r`)
     const forwarded = await rawRequest(`${app.url}/r`, { headers: { 'cache-control': 'no-cache' } })
     assert.equal(forwarded.body.toString(), 'r2')
     assert.match(String(forwarded.headers['cache-status']), /fwd=request/)
+    await rawRequest(`${app.url}/e`)
+    const revalidated = await rawRequest(`${app.url}/e`, { headers: { 'cache-control': 'no-cache' } })
+    assert.equal(revalidated.body.toString(), 'e1')
+    assert.match(String(revalidated.headers['cache-status']), /fwd=request; fwd-status=304/)
+  })
+
+  it('9111-3-3, 9111-5.2.2.3-1: must-understand stores only a status the cache knows, and there stands in for no-store', async () => {
+    const app = await start({
+      '/odd': (req, res) => { res.statusCode = 299; res.setHeader('cache-control', 'must-understand, max-age=600'); res.end(`odd for ${String(req.headers['x-user'])}`) },
+      '/known': (req, res) => { res.setHeader('cache-control', 'must-understand, no-store, max-age=600'); res.end(`known for ${String(req.headers['x-user'])}`) },
+    })
+    await rawRequest(`${app.url}/odd`, { headers: { 'x-user': 'alice' } })
+    const victim = await rawRequest(`${app.url}/odd`, { headers: { 'x-user': 'bob' } })
+    assert.equal(victim.body.toString(), 'odd for bob', 'a 299 this cache has no rules for was stored')
+    await rawRequest(`${app.url}/known`, { headers: { 'x-user': 'alice' } })
+    const again = await rawRequest(`${app.url}/known`, { headers: { 'x-user': 'alice' } })
+    assert.ok(isHit(again), 'a 200 with must-understand is stored in spite of no-store')
   })
 
   it('heuristic freshness (issue 13 part 3): 10 % of the time since Last-Modified, capped at a day, for heuristically cacheable statuses only', async () => {
