@@ -362,6 +362,30 @@ for (const framework of FRONT_ENDS) describe(`the cache's policy, row by row (${
     assert.equal((await rawRequest(`${app.url}/revalidate`)).status, 503, 'a targeted must-revalidate entry was served stale')
   })
 
+  it('conditional requests answered from a stale entry once revalidated (issue 13 part 3): a matching If-None-Match gets a 304, and the entry is fresh again', async () => {
+    let now = T0
+    const app = await start({
+      '/r': (req, res, n) => {
+        headers(res, { 'cache-control': 'max-age=10', etag: '"v1"' })
+        if (String(req.headers['if-none-match'] ?? '').includes('"v1"')) {
+          res.statusCode = 304
+          return res.end()
+        }
+        res.end(`body ${n}`)
+      },
+    }, { now: () => now })
+    await rawRequest(`${app.url}/r`)
+    now += 20 * SECOND
+    const conditional = await rawRequest(`${app.url}/r`, { headers: { 'if-none-match': '"v1"' } })
+    assert.equal(conditional.status, 304)
+    assert.equal(conditional.body.byteLength, 0)
+    assert.equal(conditional.headers.etag, '"v1"')
+    assert.equal(app.originCalls('/r'), 2, 'the stale entry was validated')
+    const after = await rawRequest(`${app.url}/r`)
+    assert.ok(isHit(after), 'the 304 freshened the entry')
+    assert.equal(after.body.toString(), 'body 1')
+  })
+
   it('9110-6.6.1-1: a hit carries the origin\'s Date, not the time it is served', async () => {
     let now = T0
     const sent = httpDate(T0 - 5 * SECOND)
