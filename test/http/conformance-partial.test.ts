@@ -83,6 +83,30 @@ for (const framework of FRONT_ENDS) describe(`partial content (${framework})`, (
     assert.deepEqual(early.body, bodyOf().subarray(0, 100), 'v1\'s piece was served after v2 replaced it')
   })
 
+  it('9111-3.3: an origin that lies (a 206 body shorter than its Content-Range, or another complete length) never gets its bytes served as a range', async () => {
+    let lie: 'short' | 'length' | undefined = 'short'
+    const app = await start({
+      '/l': (req, res) => {
+        const m = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range ?? ''))!
+        const [first, last] = [Number(m[1]), Number(m[2])]
+        res.statusCode = 206
+        res.setHeader('cache-control', 'max-age=600')
+        res.setHeader('etag', '"v1"')
+        res.setHeader('content-range', `bytes ${first}-${last}/${lie === 'length' ? 2000 : 1000}`)
+        res.end(lie === 'short' ? BODY.subarray(first, first + 10) : BODY.subarray(first, last + 1))
+      },
+    })
+    await rawRequest(`${app.url}/l`, { headers: { range: 'bytes=0-499' } })
+    lie = undefined
+    const after = await rawRequest(`${app.url}/l`, { headers: { range: 'bytes=0-99' } })
+    assert.ok(!isHit(after), 'a short piece was stored')
+    assert.deepEqual(after.body, BODY.subarray(0, 100))
+    lie = 'length'
+    await rawRequest(`${app.url}/l`, { headers: { range: 'bytes=500-999' } })
+    const whole = await rawRequest(`${app.url}/l`, { headers: { range: 'bytes=0-999' } })
+    assert.ok(!isHit(whole), 'pieces of two complete lengths were joined')
+  })
+
   it('9111-3.4: a 206 without a strong ETag is not stored', async () => {
     const app = await start({ '/w': rangeOrigin(() => 'W/"weak"') })
     await rawRequest(`${app.url}/w`, { headers: { range: 'bytes=0-499' } })
