@@ -10,16 +10,19 @@ const INDEX_MASK = READS_FILE.entries - 1
  * Which records were read from disk since they were written, by any process
  * with the store directory open (FORMAT.md §Read marks), so that the
  * process that evicts under the disk budget reinserts what every process
- * reads, not only what it reads itself. A direct-mapped table in the mapped
- * file `READS`: a record's location (journal id, offset) hashes to one
- * entry, and a read stores the location's 32-bit fingerprint there (one
- * atomic store, made on a record's first disk read in a process). The
- * eviction takes the mark with compareExchange, clearing it.
- * Neither way of being wrong serves a wrong value: a later read of another
- * location with the same entry overwrites a mark (that entry may be
- * evicted though hot), and a fingerprint collision (2^-32) reinserts a cold
- * one. Unlike a bitmap, stale marks are overwritten, so the table never
- * fills up with them.
+ * reads, not only what it reads itself. A two-way table in the mapped file
+ * `READS`: a record's location (journal id, offset) hashes to a pair of
+ * entries, and a read stores the location's 32-bit fingerprint in the first
+ * of them that is empty (or holds it already), else over one of the two
+ * (made on a record's first disk read in a process). The eviction takes the
+ * mark with compareExchange, clearing it. With one entry per location, two
+ * hot records sharing it lost one mark between them: with 40 hot keys and a
+ * few evictions, about one run in seventy of
+ * test/store/shared-read-marks.test.ts evicted a hot key.
+ * Neither way of being wrong serves a wrong value: a read of a third
+ * location of the pair overwrites a mark (that record may be evicted though
+ * hot), and a fingerprint collision (2^-32) reinserts a cold one. Unlike a
+ * bitmap, stale marks are overwritten, so the table never fills up with them.
  * On the pread backend the table is private to the process, which is then
  * the only one with the directory open.
  */
@@ -41,15 +44,22 @@ export class ReadMarks {
 
   /** Notes a read of the record at `offset` in journal `journalId`. */
   mark(journalId: number, offset: number): void {
-    const at = entryOf(journalId, offset)
-    Atomics.store(this.#marks, at, fingerprintOf(journalId, offset))
+    const at = readMarkPair(journalId, offset)
+    const mark = fingerprintOf(journalId, offset)
+    const marks = this.#marks
+    for (const entry of [at, at + 1]) {
+      const was = Atomics.compareExchange(marks, entry, 0, mark)
+      if (was === 0 || was === mark) return
+    }
+    // Both hold other marks: one of them goes, picked by the fingerprint so neither is always the loser.
+    Atomics.store(marks, at + ((mark >>> 1) & 1), mark)
   }
 
   /** Whether the record was read since its mark was last taken; clears the mark. */
   take(journalId: number, offset: number): boolean {
-    const at = entryOf(journalId, offset)
+    const at = readMarkPair(journalId, offset)
     const mark = fingerprintOf(journalId, offset)
-    return Atomics.compareExchange(this.#marks, at, mark, 0) === mark
+    return Atomics.compareExchange(this.#marks, at, mark, 0) === mark || Atomics.compareExchange(this.#marks, at + 1, mark, 0) === mark
   }
 
   close(): void {
@@ -57,8 +67,9 @@ export class ReadMarks {
   }
 }
 
-function entryOf(journalId: number, offset: number): number {
-  return mix32(Math.imul(journalId, 0x9e3779b1) ^ offset) & INDEX_MASK
+/** The first entry of the location's pair (an even index). Exported for tests, which look for locations sharing one. */
+export function readMarkPair(journalId: number, offset: number): number {
+  return mix32(Math.imul(journalId, 0x9e3779b1) ^ offset) & INDEX_MASK & ~1
 }
 
 /** Never 0, the empty mark; a different mix from the entry's, so locations sharing an entry differ here. */
