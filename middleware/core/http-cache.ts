@@ -156,27 +156,29 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
       fields = marker!.head.vary!
       head.vary = fields
     }
+    let markerHead: CachedHead | undefined
     if (fields.length > 0 || key.suffix !== '' || hasMarker) {
       const now = clock()
       const same = hasMarker && (marker!.head.vary ?? []).join() === fields.join()
       head.gen = same ? marker!.head.gen! : randomBytes(8).toString('hex')
       head.key = variantKey(base, fields, req.headers, key.suffix)
       const until = Math.max(same ? marker!.head.until ?? 0 : 0, now + ttl)
-      if (!same || until > (marker!.head.until ?? 0)) {
-        // A marker serves no request: no policy (which would hold the request's headers) goes with it.
-        const markerHead: CachedHead = { v: 2, status: 0, headers: {}, storedAt: now, vary: fields, gen: head.gen, until, key: base }
-        await s.set(PREFIX + base, encodeCachedResponse(markerHead, Buffer.alloc(0)), { ttl: until - now })
-      }
+      // A marker serves no request: it holds the fields that pick a variant, and their generation.
+      if (!same || until > (marker!.head.until ?? 0)) markerHead = { v: 2, status: 0, headers: {}, storedAt: now, vary: fields, gen: head.gen, until, key: base }
     }
     let stored = { head, body: teed.body! }
+    // A 206 joins the pieces stored under its key, or is refused, before the marker changes: a refused piece
+    // must not start a new generation that leaves the URL's variants behind.
     if (head.status === 206) {
       const pieces = withStoredPieces(head, teed.body!, decoded.get(PREFIX + head.key, s.getSync(PREFIX + head.key)))
       if ('notStored' in pieces) {
+        debug('not stored %s: %s', base, pieces.notStored)
         events.emit('not-stored', base, pieces.notStored)
         return false
       }
       stored = pieces
     }
+    if (markerHead !== undefined) await s.set(PREFIX + base, encodeCachedResponse(markerHead, Buffer.alloc(0)), { ttl: markerHead.until! - markerHead.storedAt })
     const entry = encodeCachedResponse(stored.head, stored.body)
     await s.set(PREFIX + head.key, entry, { ttl, tags })
     stats.stored++
