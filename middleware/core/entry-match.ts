@@ -108,7 +108,7 @@ export function evaluate(entry: Decoded, req: IncomingMessage, now: number): Ver
  * use where the request needs strong comparison (If-Match,
  * If-Unmodified-Since, Range), so those are left out there.
  */
-export function conditionalHeaders(head: CachedHead, client: IncomingMessage['headers']): Record<string, string> {
+function conditionalHeaders(head: CachedHead, client: IncomingMessage['headers']): Record<string, string> {
   const out: Record<string, string> = {}
   const etag = single(head.headers.etag)
   const strongOnly = client['if-match'] !== undefined || client['if-unmodified-since'] !== undefined || client.range !== undefined

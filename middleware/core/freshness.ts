@@ -63,7 +63,7 @@ export type Assessment =
   | { storable: false; reason: string }
 
 /** The response's caching directives: a targeted field's (RFC 9213 §2.2), else Cache-Control's. */
-export function responseDirectives(headers: Record<string, string | string[] | undefined>, targets: readonly string[]): { directives: Directives; targeted: boolean } {
+function responseDirectives(headers: Record<string, string | string[] | undefined>, targets: readonly string[]): { directives: Directives; targeted: boolean } {
   const targeted = targetedDirectives(headers, targets)
   return targeted !== undefined ? { directives: targeted, targeted: true } : { directives: parseDirectives(headers['cache-control']), targeted: false }
 }

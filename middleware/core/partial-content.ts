@@ -20,7 +20,7 @@ export interface PartialContent {
 }
 
 /** A `Content-Range: bytes first-last/complete` of a single range with a known length; undefined otherwise (RFC 9110 §14.4). */
-export function contentRange(value: string | string[] | undefined): { first: number; last: number; total: number } | undefined {
+function contentRange(value: string | string[] | undefined): { first: number; last: number; total: number } | undefined {
   if (typeof value !== 'string') return undefined
   const m = /^bytes (\d{1,15})-(\d{1,15})\/(\d{1,15})$/.exec(value.trim())
   if (m === null) return undefined

@@ -23,10 +23,19 @@ function sharingAPair(journalId: number, count: number): number[] {
   }
 }
 
+/** Runs `use` on a fresh table, closed after. */
+function withMarks(name: string, use: (marks: ReadMarks) => void): void {
+  const marks = ReadMarks.open(mapping, tempDir(name))
+  try {
+    use(marks)
+  } finally {
+    marks.close()
+  }
+}
+
 describe('read marks', () => {
   it('two records sharing an entry pair both keep their marks, each taken once, and only by its own location', () => {
-    const marks = ReadMarks.open(mapping, tempDir('read-marks-pair'))
-    try {
+    withMarks('read-marks-pair', (marks) => {
       const [a, b, c] = sharingAPair(3, 3)
       marks.mark(3, a)
       marks.mark(3, b)
@@ -36,22 +45,17 @@ describe('read marks', () => {
       assert.equal(marks.take(3, b), true, 'the second read overwrote the first one\'s mark')
       assert.equal(marks.take(3, a), false, 'a mark is taken once')
       assert.equal(marks.take(3, b), false)
-    } finally {
-      marks.close()
-    }
+    })
   })
 
   it('a third read in a full pair replaces one mark, and the other stays', () => {
-    const marks = ReadMarks.open(mapping, tempDir('read-marks-third'))
-    try {
+    withMarks('read-marks-third', (marks) => {
       const [a, b, c] = sharingAPair(5, 3)
       marks.mark(5, a)
       marks.mark(5, b)
       marks.mark(5, c)
       assert.equal(marks.take(5, c), true)
       assert.equal([marks.take(5, a), marks.take(5, b)].filter(Boolean).length, 1)
-    } finally {
-      marks.close()
-    }
+    })
   })
 })
