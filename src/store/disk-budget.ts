@@ -1,4 +1,4 @@
-import type { DiskTier } from './disk-tier.js'
+import { slotAt, type DiskTier } from './disk-tier.js'
 import { drainJournal } from './journal-drain.js'
 import type { ReadMarks } from './read-marks.js'
 
@@ -42,17 +42,28 @@ export async function enforceDiskBudget(disk: DiskTier, maxDiskBytes: number, sl
     if (victim === undefined) break
     const budget = (journals.journal(victim)?.capacity ?? 0) * MAX_REINSERT_SHARE
     let reinsertedBytes = 0
+    // Kept entries whose mark this drain took, by hash and offset.
+    const markTaken: number[] = []
     const keep = (slot: number, key: Uint8Array): boolean => {
       const length = disk.keydir.length(slot)
       // Taken whatever the outcome: a mark left behind would outlive its journal.
       const readElsewhere = readMarks?.take(victim, disk.keydir.offset(slot)) === true
       if (reinsertedBytes + length > budget || !(disk.keydir.wasHit(slot) || readElsewhere || isHot(key))) return false
       reinsertedBytes += length
+      if (readElsewhere) markTaken.push(disk.keydir.hash(slot), disk.keydir.offset(slot))
       return true
     }
     // The oldest journal: nothing older can hold what its tombstones cancel.
     const drained = await drainJournal(disk, victim, { keep, dropped, carryTombstones: false, keepHitBit: false, sliceMs })
-    if (drained !== undefined) reports.push({ journalId: victim, reinserted: drained.moved, evicted: drained.dropped })
+    if (drained !== undefined) {
+      reports.push({ journalId: victim, reinserted: drained.moved, evicted: drained.dropped })
+    } else if (readMarks !== undefined && disk.journals.journal(victim) !== undefined) {
+      // Given up with the journal left whole (its claims did not settle): an entry kept but not
+      // moved is still read elsewhere, and without its mark the next turn would evict it.
+      for (let i = 0; i < markTaken.length; i += 2) {
+        if (slotAt(disk.keydir, markTaken[i], victim, markTaken[i + 1]) >= 0) readMarks.mark(victim, markTaken[i + 1])
+      }
+    }
   }
   return reports
 }

@@ -368,8 +368,8 @@ function encodeUtf8(key: string, into: Buffer): number {
   return n
 }
 
-/** The slot with `hash` that points at (journalId, offset), or -1. */
-function slotAt(keydir: Keydir, hash: number, journalId: number, offset: number): number {
+/** The slot of `hash` that points at the record at (`journalId`, `offset`), or -1. */
+export function slotAt(keydir: Keydir, hash: number, journalId: number, offset: number): number {
   for (let slot = keydir.find(hash); slot >= 0; slot = keydir.findNext(hash, slot)) {
     if (keydir.journalId(slot) === journalId && keydir.offset(slot) === offset) return slot
   }

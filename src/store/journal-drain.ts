@@ -2,7 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { FLAG_MOVE, FLAG_PURGE, FLAG_TOMBSTONE } from '../journal/format.js'
 import { HintCursor } from '../journal/hint-file.js'
 import { hashKey } from '../key-hash.js'
-import { EncodedKey, type DiskTier } from './disk-tier.js'
+import { EncodedKey, slotAt, type DiskTier } from './disk-tier.js'
 
 /** How a drain treats the live entries of the journal it empties. */
 export interface DrainPlan {
@@ -78,7 +78,7 @@ export async function drainJournal(disk: DiskTier, journalId: number, plan: Drai
       noteUnsettled(entry.key)
       continue
     }
-    const slot = slotPointingAt(disk, hashKey(entry.key, 0, entry.key.byteLength), journalId, entry.offset)
+    const slot = slotAt(disk.keydir, hashKey(entry.key, 0, entry.key.byteLength), journalId, entry.offset)
     if (slot < 0) {
       // Overwritten, deleted, expired or found damaged: whatever replaced it must outlive this journal.
       noteUnsettled(entry.key)
@@ -148,12 +148,4 @@ function liveEntriesIn(disk: DiskTier, journalId: number): number {
     if (keydir.journalId(slot) === journalId) live++
   })
   return live
-}
-
-function slotPointingAt(disk: DiskTier, hash: number, journalId: number, offset: number): number {
-  const keydir = disk.keydir
-  for (let slot = keydir.find(hash); slot >= 0; slot = keydir.findNext(hash, slot)) {
-    if (keydir.journalId(slot) === journalId && keydir.offset(slot) === offset) return slot
-  }
-  return -1
 }
