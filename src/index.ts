@@ -15,3 +15,7 @@ export type { Admission, BackgroundError, BackgroundOperation, Durability, Store
 export type { StoreStats, TierStats } from './store/stats.js'
 export type { CompactionReport } from './store/compactor.js'
 export type { LeaseClaim, LeaseTable } from './store/lease-table.js'
+export { Cache, openCache } from './client/cache.js'
+export type { CacheEntry, Loader } from './client/cache.js'
+export type { CacheClientOptions, CacheErrorContext, CacheErrorOperation, CacheOptions, CacheSetOptions } from './client/options.js'
+export type { Serializer, SerializerName, SerializerOption } from './client/serializers.js'
