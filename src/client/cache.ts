@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { SpillwayError } from '../errors.js'
 import { checkKeyString } from '../input-bytes.js'
-import { openStore, type Store } from '../store/store.js'
+import { openStore, Store } from '../store/store.js'
 import { isFresh, open, seal, type Opened } from './envelope.js'
 import { isCacheKey, namespaceTag, namespaceTags, pathSegment, storedKey, storedTag } from './key-scheme.js'
 import { LoadFlights, type WaitPlace } from './load-flights.js'
@@ -79,11 +79,12 @@ export class Cache<T = unknown> {
       this.#name = view.name
       return
     }
+    if (!(store instanceof Store)) throw new TypeError(`Cache needs an open Store (openStore()); got ${describe(store)}`)
     const { onError, leaseMs } = resolveClientOptions(options)
     const events = new EventEmitter()
     this.#core = {
       store, owns: false, events, onError,
-      serializer: resolveSerializer(options.serializer ?? 'v8'),
+      serializer: resolveSerializer(options.serializer === undefined ? 'v8' : options.serializer),
       flights: new LoadFlights({ leases: store.leases, leaseMs, onWait: (key: string, place: WaitPlace) => events.emit('waiting', key, place) }),
     }
     this.#path = ''
@@ -390,7 +391,7 @@ export class Cache<T = unknown> {
 export async function openCache<T = unknown>(options: CacheOptions<T>): Promise<Cache<T>> {
   const { serializer, onError, leaseMs, ...storeOptions } = options ?? ({} as CacheOptions<T>)
   // Checked before the store opens, so a bad option leaves no directory locked.
-  resolveSerializer(serializer ?? 'v8')
+  resolveSerializer(serializer === undefined ? 'v8' : serializer)
   resolveClientOptions({ onError, leaseMs })
   const store = await openStore(onError === undefined ? storeOptions : {
     ...storeOptions,
