@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { SpillwayError } from '../errors.js'
 import { checkKeyString } from '../input-bytes.js'
 import { openStore, Store } from '../store/store.js'
-import { isFresh, open, seal, type Opened } from './envelope.js'
+import { isFresh, open, payloadOf, seal, staleIfErrorUntil, staleWhileRevalidateUntil, type Envelope } from './envelope.js'
 import { isCacheKey, namespaceTag, namespaceTags, pathSegment, storedKey, storedTag } from './key-scheme.js'
 import { LoadFlights, type WaitPlace } from './load-flights.js'
 import {
@@ -150,22 +150,22 @@ export class Cache<T = unknown> {
     if (typeof loader !== 'function') throw new SpillwayError('ERR_VALUE_INVALID', `getOrSet loader must be a function; got ${describe(loader)}`)
     const call = resolveCallOptions('getOrSet', options)
     const found = this.#peek(k, key)
-    let stale: Opened | undefined
+    let stale: Envelope | undefined
     if (found !== undefined) {
       const now = this.#now()
-      if (isFresh(found, now) || now < found.staleWhileRevalidateUntil) {
+      if (isFresh(found, now) || now < staleWhileRevalidateUntil(found)) {
         const value = this.#decode(found, key)
         if (value !== MISS) {
           if (!isFresh(found, now)) this.#refresh(k, key, loader, call)
           return value
         }
-      } else if (now < found.staleIfErrorUntil) stale = found
+      } else if (now < staleIfErrorUntil(found)) stale = found
     }
     try {
       return await this.#core.flights.run(k, LEASE_PREFIX + k, key, () => this.#load(k, key, loader, call), () => this.#recheck(k, key))
     } catch (err) {
       const isLoaderError = !(err instanceof SpillwayError && err.code === 'ERR_SERIALIZE')
-      if (isLoaderError && stale !== undefined && this.#now() < stale.staleIfErrorUntil) {
+      if (isLoaderError && stale !== undefined && this.#now() < staleIfErrorUntil(stale)) {
         const value = this.#decode(stale, key)
         if (value !== MISS) return value
       }
@@ -263,12 +263,12 @@ export class Cache<T = unknown> {
     return keys.map((key) => this.#key(key))
   }
 
-  #lookup(key: string): Opened | undefined {
+  #lookup(key: string): Envelope | undefined {
     return this.#peek(this.#key(key), key)
   }
 
   /** The envelope under stored key `k`, undefined when there is none or it is not a Cache's (reported). */
-  #peek(k: string, key: string): Opened | undefined {
+  #peek(k: string, key: string): Envelope | undefined {
     const stored = this.#core.store.getSync(k)
     if (stored === undefined) return undefined
     try {
@@ -279,9 +279,9 @@ export class Cache<T = unknown> {
     }
   }
 
-  #decode(found: Opened, key: string): T | typeof MISS {
+  #decode(found: Envelope, key: string): T | typeof MISS {
     try {
-      return this.#core.serializer.decode(found.payload) as T
+      return this.#core.serializer.decode(payloadOf(found)) as T
     } catch (err) {
       this.#report(new SpillwayError('ERR_DESERIALIZE',
         `the value of key ${JSON.stringify(key)} could not be decoded by the ${this.#core.serializer.name} serializer: ${(err as Error)?.message ?? String(err)}`,

@@ -29,9 +29,8 @@ export interface Deadlines {
   staleIfErrorUntil: number
 }
 
-export interface Opened extends Deadlines {
-  payload: Buffer
-}
+/** A stored value whose header open() has checked; its fields are read only when asked (a fresh hit reads one). */
+export type Envelope = Buffer & { readonly __envelope: true }
 
 /** The envelope around `payload` (bytes, or a string written as UTF-8). */
 export function seal(serializerId: number, deadlines: Deadlines, payload: Uint8Array | string): Buffer {
@@ -49,8 +48,8 @@ export function seal(serializerId: number, deadlines: Deadlines, payload: Uint8A
   return bytes
 }
 
-/** The header and payload of `stored`; throws ERR_DESERIALIZE for bytes this cache did not write. */
-export function open(stored: Buffer, serializerId: number, key: string): Opened {
+/** `stored`, its header checked; throws ERR_DESERIALIZE for bytes this cache did not write. */
+export function open(stored: Buffer, serializerId: number, key: string): Envelope {
   if (stored.byteLength < ENVELOPE_HEADER_BYTES || stored[0] !== ENVELOPE_MAGIC) {
     throw new SpillwayError('ERR_DESERIALIZE', `the value of key ${JSON.stringify(key)} was not written by a spillway Cache`)
   }
@@ -60,15 +59,24 @@ export function open(stored: Buffer, serializerId: number, key: string): Opened 
   if (stored[2] !== serializerId) {
     throw new SpillwayError('ERR_DESERIALIZE', `the value of key ${JSON.stringify(key)} was written with serializer id ${stored[2]}, not this cache's ${serializerId}`)
   }
-  return {
-    freshUntil: stored.readDoubleLE(4),
-    staleWhileRevalidateUntil: stored.readDoubleLE(12),
-    staleIfErrorUntil: stored.readDoubleLE(20),
-    payload: stored.subarray(ENVELOPE_HEADER_BYTES),
-  }
+  return stored as Envelope
 }
 
-/** Whether a value with these deadlines is fresh at `now`. */
-export function isFresh(deadlines: Deadlines, now: number): boolean {
-  return deadlines.freshUntil === 0 || now < deadlines.freshUntil
+/** Whether the value is fresh at `now`. */
+export function isFresh(envelope: Envelope, now: number): boolean {
+  const freshUntil = envelope.readDoubleLE(4)
+  return freshUntil === 0 || now < freshUntil
+}
+
+export function staleWhileRevalidateUntil(envelope: Envelope): number {
+  return envelope.readDoubleLE(12)
+}
+
+export function staleIfErrorUntil(envelope: Envelope): number {
+  return envelope.readDoubleLE(20)
+}
+
+/** The serializer's bytes. */
+export function payloadOf(envelope: Envelope): Buffer {
+  return envelope.subarray(ENVELOPE_HEADER_BYTES)
 }
