@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events'
 import { SpillwayError } from '../errors.js'
 import { checkKeyString } from '../input-bytes.js'
-import { openStore, Store } from '../store/store.js'
-import { isFresh, open, payloadOf, seal, staleIfErrorUntil, staleWhileRevalidateUntil, type Envelope } from './envelope.js'
-import { isCacheKey, namespaceTag, namespaceTags, pathSegment, storedKey, storedTag } from './key-scheme.js'
+import { Store } from '../store/store.js'
+import { prepareEntry, writeEntry, type PreparedEntry } from './entry-encoding.js'
+import { isFresh, open, payloadOf, staleIfErrorUntil, staleWhileRevalidateUntil, type Envelope } from './envelope.js'
+import { isCacheKey, namespaceTag, pathSegment, storedKey, storedTag } from './key-scheme.js'
 import { LoadFlights, type WaitPlace } from './load-flights.js'
 import {
   checkTag, resolveCallOptions, resolveClientOptions,
-  type CacheClientOptions, type CacheErrorOperation, type CacheOptions, type CacheSetOptions, type ResolvedCallOptions,
+  type CacheClientOptions, type CacheErrorOperation, type CacheSetOptions, type ResolvedCallOptions,
 } from './options.js'
 import { describe, resolveSerializer, type ResolvedSerializer } from './serializers.js'
 
@@ -34,14 +35,6 @@ interface Core {
   flights: LoadFlights
   events: EventEmitter
   onError: CacheClientOptions<unknown>['onError']
-}
-
-/** A value ready to store: checked and encoded before anything changes. */
-interface Prepared {
-  key: string
-  bytes: Buffer
-  ttl: number | undefined
-  tags: string[] | undefined
 }
 
 /** Set while namespace() constructs a view of an existing core. */
@@ -329,40 +322,18 @@ export class Cache<T = unknown> {
     })
   }
 
-  #prepare(key: unknown, value: unknown, call: ResolvedCallOptions): Prepared {
+  #prepare(key: unknown, value: unknown, call: ResolvedCallOptions): PreparedEntry {
     const k = this.#key(key)
     if (value === undefined) throw new SpillwayError('ERR_VALUE_INVALID', `the value of key ${JSON.stringify(key)} is undefined: delete the key instead`)
     return this.#encode(k, key as string, value as T, call)
   }
 
-  /** The envelope of `value` with its deadlines from now; ERR_SERIALIZE when the serializer refuses it. */
-  #encode(k: string, key: string, value: T, call: ResolvedCallOptions): Prepared {
-    const serializer = this.#core.serializer
-    let payload: Uint8Array | string
-    try {
-      payload = serializer.encode(value)
-      if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) throw new TypeError(`encode gave ${describe(payload)}, not bytes or a string`)
-    } catch (err) {
-      throw new SpillwayError('ERR_SERIALIZE',
-        `the value of key ${JSON.stringify(key)} cannot be encoded by the ${serializer.name} serializer: ${(err as Error)?.message ?? String(err)}`, { cause: err })
-    }
-    const now = this.#now()
-    const { ttl, staleWhileRevalidate, staleIfError } = call
-    const deadlines = ttl === undefined
-      ? { freshUntil: 0, staleWhileRevalidateUntil: 0, staleIfErrorUntil: 0 }
-      : { freshUntil: now + ttl, staleWhileRevalidateUntil: now + ttl + staleWhileRevalidate, staleIfErrorUntil: now + ttl + staleIfError }
-    const tags = [...(call.tags ?? []).map((tag) => storedTag(this.#path, tag)), ...namespaceTags(this.#path)]
-    return {
-      key: k,
-      bytes: seal(serializer.id, deadlines, payload),
-      // Kept by the store as long as any use of the value remains: its stale windows too.
-      ttl: ttl === undefined ? undefined : ttl + Math.max(staleWhileRevalidate, staleIfError),
-      tags: tags.length === 0 ? undefined : tags,
-    }
+  #encode(k: string, key: string, value: T, call: ResolvedCallOptions): PreparedEntry {
+    return prepareEntry(this.#core.serializer, this.#path, k, key, value, call, this.#now())
   }
 
-  #write(p: Prepared): Promise<void> {
-    return this.#core.store.set(p.key, p.bytes, p.ttl === undefined ? (p.tags === undefined ? undefined : { tags: p.tags }) : { ttl: p.ttl, tags: p.tags })
+  #write(p: PreparedEntry): Promise<void> {
+    return writeEntry(this.#core.store, p)
   }
 
   /** A write by the caller: any load of the key under way must not store over it. */
@@ -385,23 +356,4 @@ export class Cache<T = unknown> {
     cache.#core.owns = true
     return cache
   }
-}
-
-/** Opens a store (StoreOptions) and a typed cache over it; close() closes both. Bad options reject with a TypeError. */
-export async function openCache<T = unknown>(options: CacheOptions<T>): Promise<Cache<T>> {
-  const { serializer, onError, leaseMs, ...storeOptions } = options ?? ({} as CacheOptions<T>)
-  // Checked before the store opens, so a bad option leaves no directory locked.
-  resolveSerializer(serializer === undefined ? 'v8' : serializer)
-  resolveClientOptions({ onError, leaseMs })
-  const store = await openStore(onError === undefined ? storeOptions : {
-    ...storeOptions,
-    onError: (error, operation) => {
-      try {
-        onError(error, { operation })
-      } catch {
-        // Ignored, as for the cache's own reports.
-      }
-    },
-  })
-  return Cache.owning(store, { serializer, onError, leaseMs })
 }

@@ -7,7 +7,10 @@
 import assert from 'node:assert/strict'
 import { fork, type ChildProcess } from 'node:child_process'
 import { describe, it } from 'node:test'
-import { availableBackends } from '../../src/native.js'
+import { once } from 'node:events'
+import { openCache } from '../../src/index.js'
+import { availableBackends, mappingFor } from '../../src/native.js'
+import { LeaseTable, locate } from '../../src/store/lease-table.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 const CHILD = new URL('./stampede-child.js', import.meta.url)
@@ -48,6 +51,9 @@ async function exitAll(children: Child[]): Promise<void> {
     return new Promise((resolve) => c.process.once('exit', resolve))
   }))
 }
+
+/** The lease name the client uses for a root key (src/client/cache.ts LEASE_PREFIX, key-scheme.ts). */
+const leaseName = (key: string) => `spillway-client\u0001/${key}`
 
 const loaders = (children: Child[]) => children.filter((c) => c.messages.some((m) => 'loading' in m))
 
@@ -97,5 +103,37 @@ describe('getOrSet across processes', { skip: !mmap && 'needs the native addon (
     waiter.process.send({ release: true })
     assert.deepEqual((await waiter.until((m) => 'done' in m)).done, [`loaded by ${waiter.process.pid}`])
     await exitAll([holder, waiter])
+  })
+
+  it('waits for another holder\'s lease on the key, and loads once it is let go', { timeout: 120_000 }, async () => {
+    const dir = tempDir('client-stampede')
+    const cache = await openCache<string>({ dir, serializer: 'json', durability: 'none', backend: 'mmap' })
+    const other = LeaseTable.open(mappingFor('mmap'), dir)
+    assert.equal(other.take(leaseName('k'), 600_000), 'taken')
+    let loads = 0
+    const waiting = once(cache.events, 'waiting')
+    const calls = [cache.getOrSet('k', () => `load ${++loads}`), cache.getOrSet('k', () => `load ${++loads}`)]
+    assert.deepEqual(await waiting, ['k', 'elsewhere'])
+    assert.equal(loads, 0)
+    other.release(leaseName('k'))
+    assert.deepEqual(await Promise.all(calls), ['load 1', 'load 1'])
+    other.close()
+    await cache.close()
+  })
+
+  it('with the key\'s lease slot held for another name, coalesces in this process only and does not wait', { timeout: 120_000 }, async () => {
+    const dir = tempDir('client-stampede')
+    const cache = await openCache<string>({ dir, serializer: 'json', durability: 'none', backend: 'mmap' })
+    const other = LeaseTable.open(mappingFor('mmap'), dir)
+    const { base } = locate(leaseName('k'))
+    let name = ''
+    for (let i = 0; name === ''; i++) if (locate(`other-${i}`).base === base) name = `other-${i}`
+    assert.equal(other.take(name, 600_000), 'taken')
+    let loads = 0
+    const calls = [cache.getOrSet('k', async () => `load ${++loads}`), cache.getOrSet('k', async () => `load ${++loads}`)]
+    assert.deepEqual(await Promise.all(calls), ['load 1', 'load 1'])
+    assert.equal(await cache.get('k'), 'load 1')
+    other.close()
+    await cache.close()
   })
 })
