@@ -136,4 +136,33 @@ describe('getOrSet across processes', { skip: !mmap && 'needs the native addon (
     other.close()
     await cache.close()
   })
+
+  it('serves stale in every process while one process refreshes', { timeout: 120_000 }, async () => {
+    const dir = tempDir('client-stampede')
+    const [a, b] = [await child(dir), await child(dir)]
+    const swr = { go: 'k', ttl: 1000, swr: 60_000 }
+    a.process.send(swr)
+    await a.until((m) => 'loading' in m)
+    a.process.send({ release: true })
+    assert.deepEqual((await a.until((m) => 'done' in m)).done, [`loaded by ${a.process.pid}`])
+    a.messages.length = 0
+    for (const c of [a, b]) {
+      c.process.send({ clock: 5000 })
+      await c.until((m) => m.clock === 5000)
+    }
+    a.process.send(swr)
+    assert.deepEqual((await a.until((m) => 'done' in m)).done, [`loaded by ${a.process.pid}`], 'a serves stale')
+    await a.until((m) => 'refresh' in m)
+    await a.until((m) => 'loading' in m)
+    b.process.send({ ...swr, calls: 3 })
+    assert.deepEqual((await b.until((m) => 'done' in m)).done, Array(3).fill(`loaded by ${a.process.pid}`), 'b serves stale')
+    assert.equal(b.messages.some((m) => 'refresh' in m || 'loading' in m), false, 'b leaves the refresh to a')
+    a.process.send({ release: true, value: 'refreshed' })
+    await a.until((m) => m.refreshed === 'k' && m.error === undefined)
+    b.messages.length = 0
+    b.process.send({ go: 'k', ttl: 1000 })
+    assert.deepEqual((await b.until((m) => 'done' in m)).done, ['refreshed'], 'b reads the refreshed value, fresh')
+    assert.equal(b.messages.some((m) => 'loading' in m), false)
+    await exitAll([a, b])
+  })
 })
