@@ -26,6 +26,8 @@ const LEASE_PREFIX = 'spillway-client\u0001'
 /** Counted in the lease table at every purgeTag and clear, so loads under way in any process do not store what they bring back. */
 const PURGES = 'spillway-client\u0002purges'
 const MISS: unique symbol = Symbol('miss')
+/** Stored keys remembered per view (#storedKeys), forgotten all at once past this. */
+const MAX_REMEMBERED_KEYS = 16_384
 
 /** What every view of one cache (the root and its namespaces) shares. */
 interface Core {
@@ -58,6 +60,13 @@ export class Cache<T = unknown> {
   readonly #path: string
   /** The path as the caller named it, for reports: "a/b". */
   readonly #name: string
+  /**
+   * Stored keys of the keys last used, so a hit on a key string the caller
+   * keeps costs no concatenation: a new string is hashed anew at each
+   * lookup in the store, and that cost a hit several times what the rest
+   * of it did (bench/client.ts). Only checked keys get here.
+   */
+  readonly #storedKeys = new Map<string, string>()
 
   /**
    * A cache over an open store that it does not own: close() leaves the
@@ -246,9 +255,15 @@ export class Cache<T = unknown> {
     return this.#core.store.options.now()
   }
 
+  /** The stored key of `key`, checked (ERR_KEY_INVALID…). */
   #key(key: unknown): string {
+    let k = this.#storedKeys.get(key as string)
+    if (k !== undefined) return k
     checkKeyString(key)
-    return storedKey(this.#path, key)
+    k = storedKey(this.#path, key)
+    if (this.#storedKeys.size >= MAX_REMEMBERED_KEYS) this.#storedKeys.clear()
+    this.#storedKeys.set(key, k)
+    return k
   }
 
   #keys(call: string, keys: unknown): string[] {
