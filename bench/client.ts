@@ -68,10 +68,9 @@ for (const c of cases) for (let warm = 0; warm < 2; warm++) await pass(c.read)
 // Rounds in turn, not one case after another: a load that comes and goes on the machine falls on every case alike.
 const rates = cases.map((): number[] => [])
 for (let round = 0; round < RUNS; round++) for (const [i, c] of cases.entries()) rates[i].push(await pass(c.read))
-const rows: Row[] = cases.map((c, i) => {
-  const sorted = rates[i].sort((a, b) => a - b)
-  return { name: c.name, opsPerSec: sorted[RUNS >> 1], vs: c.vs, note: c.note }
-})
+const medians = rates.map((r) => r.sort((a, b) => a - b)[RUNS >> 1])
+const jsonGet = medians[cases.findIndex((c) => c.name === 'Cache(json).get hit')]
+const rows: Row[] = cases.map((c, i) => ({ name: c.name, opsPerSec: medians[i], vs: c.vs, note: c.note, values: { vsJsonGet: medians[i] / jsonGet } }))
 for (const store of stores) await store.close()
 for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true })
 
@@ -79,5 +78,6 @@ report('client', 'Client API hits against the plain store read, from the heap ti
   keys: `${KEYS.toLocaleString('en')} (${PASSES} passes a round; median of ${RUNS} rounds, the cases in turn)`,
   value: 'a 5-field object, ~100 bytes as JSON (raw: those JSON bytes as a Buffer)',
 }, {
+  columns: [{ key: 'vsJsonGet', header: '× Cache(json).get', digits: 2 }],
   footer: 'Produced by `npm run bench -- --save client` (or `node dist/bench/client.js --save`). Each call awaited in turn; the cases take turns round by round; the machine is shared, so compare ratios, not absolute figures.',
 })

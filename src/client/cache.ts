@@ -10,7 +10,7 @@ import {
   checkTag, resolveCallOptions, resolveClientOptions,
   type CacheClientOptions, type CacheErrorOperation, type CacheSetOptions, type ResolvedCallOptions,
 } from './options.js'
-import { describe, resolveSerializer, type ResolvedSerializer } from './serializers.js'
+import { DEFAULT_SERIALIZER, describe, resolveSerializer, type ResolvedSerializer } from './serializers.js'
 
 /** What getOrSet calls on a miss; what it gives (or resolves to) is stored and returned. */
 export type Loader<T> = (key: string) => T | Promise<T>
@@ -86,7 +86,7 @@ export class Cache<T = unknown> {
     const events = new EventEmitter()
     this.#core = {
       store, owns: false, events, onError,
-      serializer: resolveSerializer(options.serializer === undefined ? 'v8' : options.serializer),
+      serializer: resolveSerializer(options.serializer === undefined ? DEFAULT_SERIALIZER : options.serializer),
       flights: new LoadFlights({ leases: store.leases, leaseMs, onWait: (key: string, place: WaitPlace) => events.emit('waiting', key, place) }),
     }
     this.#path = ''

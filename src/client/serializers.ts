@@ -9,6 +9,8 @@ export interface Serializer<T = unknown> {
 
 export type SerializerName = 'raw' | 'json' | 'v8' | 'msgpack'
 export type SerializerOption<T> = SerializerName | Serializer<T>
+/** CacheClientOptions.serializer's default. */
+export const DEFAULT_SERIALIZER: SerializerName = 'msgpack'
 
 /** A serializer and the id the envelope records (envelope.ts), so a cache never decodes another serializer's bytes. */
 export interface ResolvedSerializer<T> {

@@ -82,6 +82,18 @@ describe('serializers', () => {
     })
   }
 
+  it('the default serializer gives back structured values (msgpack)', async () => {
+    const dir = tempDir('client-serializer')
+    const value = { when: new Date(5), seen: new Map([['a', 1n]]) }
+    const cache = await openCache<typeof value>({ dir, durability: 'none' })
+    await cache.set('k', value)
+    assert.deepStrictEqual(await cache.get('k'), value)
+    await cache.close()
+    const msgpack = await openCache<typeof value>({ dir, durability: 'none', serializer: 'msgpack' })
+    assert.deepStrictEqual(await msgpack.get('k'), value)
+    await msgpack.close()
+  })
+
   it('a custom serializer is used both ways', async () => {
     const cache = await openCache<{ id: number }>({
       dir: tempDir('client-serializer'), durability: 'none',
