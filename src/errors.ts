@@ -26,6 +26,10 @@ export type SpillwayErrorCode =
   | 'ERR_BACKGROUND_FAILED'
   /** The native addon could not be loaded (see `.cause`), and the mmap backend was required. */
   | 'ERR_NATIVE_UNAVAILABLE'
+  /** A Cache's serializer could not encode a value (a BigInt in JSON, a function in v8, …): nothing was stored. See `.cause`. */
+  | 'ERR_SERIALIZE'
+  /** A Cache could not decode a stored entry (another serializer's, a plain Store's, or bytes its serializer refuses): it counts as a miss. */
+  | 'ERR_DESERIALIZE'
 
 export class SpillwayError extends Error {
   readonly code: SpillwayErrorCode

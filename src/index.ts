@@ -15,3 +15,8 @@ export type { Admission, BackgroundError, BackgroundOperation, Durability, Store
 export type { StoreStats, TierStats } from './store/stats.js'
 export type { CompactionReport } from './store/compactor.js'
 export type { LeaseClaim, LeaseTable } from './store/lease-table.js'
+export { Cache } from './client/cache.js'
+export { openCache } from './client/open-cache.js'
+export type { CacheEntry, Loader } from './client/cache.js'
+export type { CacheClientOptions, CacheErrorContext, CacheErrorOperation, CacheOptions, CacheSetOptions } from './client/options.js'
+export type { Serializer, SerializerName, SerializerOption } from './client/serializers.js'
