@@ -35,6 +35,7 @@ export type KeyvSpillwayOpts = KeyvSpillwayOptions & {
   url: string
 }
 
+/** Keyv's name for the family of stores spillway's iteration resembles; see KeyvSpillwayOpts.dialect. */
 const ITERABLE_DIALECT = 'etcd'
 
 /** Carried by every entry the adapter writes: `clear()` without a namespace purges it. */
@@ -51,7 +52,8 @@ const NAMESPACE_TAG_PREFIX = 'keyv-namespace:'
  * which Keyv turns into its `error` event. Reads (`get`, `has` and their
  * batches) answer a miss on failure and emit `error` themselves, because
  * Keyv passes their rejections to the caller. A store that fails to open
- * emits `error` once, and every later call fails with the same error.
+ * emits `error` at once, and every later call fails with the same error in
+ * the same two ways.
  * Values must be strings, as Keyv's default serialization gives: anything
  * else is refused with ERR_VALUE_INVALID, and nothing stored changes.
  */
