@@ -24,7 +24,7 @@ export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions,
   store?: Store
   /**
    * Milliseconds of freshness for a response that states none of its own, of
-   * a heuristically cacheable status (200, 203, 204, 300, 301, 308, 404, 405,
+   * a heuristically cacheable status (200, 203, 204, 206, 300, 301, 308, 404, 405,
    * 410, 414, 501: an error page is not kept unless `ttlByStatus` names its
    * status). @default 0: such responses get heuristic freshness, or none
    */
