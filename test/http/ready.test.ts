@@ -54,6 +54,14 @@ for (const framework of FRONT_ENDS) describe(`cache.ready (${framework})`, () =>
   })
 })
 
+describe('cache.ready with a bad store option', () => {
+  it('rejects with the store\'s TypeError, which names the option', async () => {
+    const cache = httpCache({ dir: tempDir('ready-bad-option'), maxDiskBytes: 1024 })
+    await assert.rejects(cache.ready, (err: unknown) => err instanceof TypeError && err.message.startsWith('Store options.maxDiskBytes must be'))
+    await cache.close()
+  })
+})
+
 describe('cache.ready with a store given', () => {
   it('resolves at once: the store is open already', async () => {
     const store = await openStore({ dir: tempDir('ready-store') })
