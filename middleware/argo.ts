@@ -59,6 +59,7 @@ export function argoCache(options: HttpCacheOptions): ArgoCachePlugin {
   plugin.purgeTag = cache.purgeTag
   plugin.stats = cache.stats
   plugin.events = cache.events
+  plugin.ready = cache.ready
   plugin.close = cache.close
   return plugin
 }

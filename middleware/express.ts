@@ -7,3 +7,4 @@
 export { httpCache } from './core/http-cache.js'
 export type { HttpCacheControls, HttpCacheMiddleware, HttpCacheStats } from './core/http-cache.js'
 export type { HttpCacheOptions } from './core/options.js'
+export type { CacheRequest, KeyOptions } from './core/cache-key.js'

@@ -26,7 +26,7 @@ export type { HttpCacheStats } from './core/http-cache.js'
 
 /**
  * A `node:http` request listener that is also the cache's handle: purge,
- * purgePrefix, purgeTag, stats and events as on the middleware.
+ * purgePrefix, purgeTag, stats, events and ready as on the middleware.
  */
 export type CachingProxy = ((req: IncomingMessage, res: ServerResponse) => void) & Omit<HttpCacheControls, 'close'> & {
   /** The listener for a server's 'upgrade' event: the request passes through to the origin at the socket level. */
@@ -76,6 +76,7 @@ export function createCachingProxy(options: ProxyOptions): CachingProxy {
     purgeTag: cache.purgeTag,
     stats: cache.stats,
     events: cache.events,
+    ready: cache.ready,
     upgrade,
     close,
     listen: (port: number, host = '127.0.0.1') => listenProxy({ handle, upgrade, tunnels, close }, port, host),

@@ -2,7 +2,7 @@
  * spillway's public entry point. Everything exported here is the supported
  * interface; deeper imports are internal and may change.
  */
-export { backend } from './native.js'
+export { backend, nativeLoadError } from './native.js'
 export type { BackendName } from './native.js'
 export { JournalDir } from './journal/journal-dir.js'
 export type { AppendFields, JournalDirOptions, RecordLocation, ReplayEntry, StoredRecord } from './journal/journal-dir.js'

@@ -40,12 +40,12 @@ const target = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`
 // admission 'always' stores a URL's first response, so the second request is the hit. The default,
 // 'second-hit', stores from a URL's second miss on, so that a flood of unique URLs stores nothing.
 const cache = argoCache({ dir, admission: 'always' })
+await cache.ready // the store is open before the server takes requests
 const app = argo().use(cache).target(target)
 // argo's own listen() returns the argo instance, not the server: built and served here instead, so the
 // demo knows its port and can close it. argo().use(cache).target(url).listen(8080) works the same.
 const server = http.createServer(app.build().run)
 await listen(server, Number(process.env.PORT ?? 0))
-await cache.purgeTag('warm-up') // resolves once the store is open
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 log(`argo on ${url}, in front of a slow origin (${ORIGIN_DELAY_MS} ms) on ${target}; cache in ${dir}`)
 

@@ -30,6 +30,7 @@ else await worker()
 async function worker(): Promise<void> {
   const id = cluster.worker!.id
   const cache = httpCache({ dir })
+  await cache.ready // the store is open before the worker takes requests
   const app = express()
   // Who answered, set before the cache: a hit carries it too.
   app.use((_req, res, next) => {
@@ -44,7 +45,6 @@ async function worker(): Promise<void> {
   })
   const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1')
   await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-  await cache.purgeTag('warm-up') // resolves once the store is open
   process.send!({ listening: (server.address() as AddressInfo).port } satisfies FromWorker)
   process.on('disconnect', () => {
     server.closeAllConnections()

@@ -38,9 +38,10 @@ function createApp(cache: HttpCacheMiddleware): express.Express {
 
 async function start(port = 0): Promise<{ server: Server; cache: HttpCacheMiddleware; url: string }> {
   const cache = httpCache({ dir, maxHeapBytes: 16 * 1024 * 1024 })
+  // Rejects (with the store's error, ERR_LOCKED say) if the store cannot open; listening after it, no request passes by the cache.
+  await cache.ready
   const server = createApp(cache).listen(port, '127.0.0.1')
   await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-  await cache.purgeTag('warm-up') // resolves once the store is open
   return { server, cache, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
 }
 

@@ -44,7 +44,22 @@ export interface HttpCacheControls {
    * fetch, in this process or another).
    */
   events: EventEmitter
-  /** Closes the store if the cache opened it. */
+  /**
+   * Settles once the store is open: `await cache.ready` before the server
+   * listens, and the first requests are looked up instead of passing
+   * through (`Cache-Status: …; fwd=bypass; detail="store not ready"`).
+   * Rejects with the store's error (a `SpillwayError` with its `.code`,
+   * such as `ERR_LOCKED` or `ERR_NOT_A_DIRECTORY`) when it cannot open; the
+   * failure is also reported once as a process warning, and every request
+   * then passes through until the process restarts. Left unawaited, a
+   * rejection never counts as unhandled. With `store` given, resolved.
+   */
+  ready: Promise<void>
+  /**
+   * Closes the store if the cache opened it (flushing it: see the store's
+   * `close()`), once its open has settled; a store given as `store` is left
+   * open. It does not wait for responses under way: close the server first.
+   */
   close(): Promise<void>
 }
 
@@ -104,6 +119,9 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
   const opening = store === undefined ? openStore({ ...opts, dir: opts.dir! }) : Promise.resolve(store)
   let openFailure: string | undefined
   opening.then((s) => { store = s }, (err) => { openFailure = reportOpenFailure(err, opts.dir) })
+  const ready = opening.then(() => {})
+  // Whoever awaits `ready` sees its rejection; nobody need await it: the failure is reported above.
+  ready.catch(() => {})
   const events = new EventEmitter()
   const coalescer = new Coalescer(events, { leases: () => store?.leases, leaseMs: opts.lockTimeoutMs })
   const stats: HttpCacheStats = { hits: 0, misses: 0, stale: 0, bypasses: 0, coalesced: 0, stored: 0, storedBytes: 0, errors: 0, bufferedBytes: 0 }
@@ -365,6 +383,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
   })
   middleware.stats = () => ({ ...stats, bufferedBytes: buffered.bytes })
   middleware.events = events
+  middleware.ready = ready
   middleware.close = async () => {
     // A store that never opened has nothing to close (its error was logged when it failed).
     if (ownsStore) await opening.then((s) => s.close(), () => {})

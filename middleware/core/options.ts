@@ -24,7 +24,7 @@ export interface HttpCacheOptions extends KeyOptions, Partial<Omit<StoreOptions,
   store?: Store
   /**
    * Milliseconds of freshness for a response that states none of its own, of
-   * a heuristically cacheable status (200, 203, 204, 300, 301, 308, 404, 405,
+   * a heuristically cacheable status (200, 203, 204, 206, 300, 301, 308, 404, 405,
    * 410, 414, 501: an error page is not kept unless `ttlByStatus` names its
    * status). @default 0: such responses get heuristic freshness, or none
    */
@@ -130,6 +130,16 @@ export function resolveHttpCacheOptions(options: HttpCacheOptions): ResolvedHttp
   if (!Array.isArray(methods) || methods.some((m) => m !== 'GET' && m !== 'HEAD')) {
     throw new TypeError(`${THING} options.methods must be a list of 'GET' and 'HEAD'`)
   }
+  if (options.statuses !== undefined && (!Array.isArray(options.statuses) || options.statuses.some((s) => !Number.isInteger(s) || s < 100 || s > 599))) {
+    throw new TypeError(`${THING} options.statuses must be a list of HTTP statuses (integers from 100 to 599)`)
+  }
+  for (const name of ['queryAllow', 'queryDeny'] as const) {
+    const names = options[name]
+    if (names !== undefined && (!Array.isArray(names) || names.some((n) => typeof n !== 'string'))) {
+      throw new TypeError(`${THING} options.${name} must be a list of query parameter names`)
+    }
+  }
+  if (options.sortQuery !== undefined) checkBoolean(THING, 'sortQuery', options.sortQuery)
   const ttlByStatus = options.ttlByStatus ?? {}
   for (const [status, ttl] of Object.entries(ttlByStatus)) checkInteger(THING, `ttlByStatus[${status}]`, ttl, 0, 2 ** 31)
   return {
@@ -145,7 +155,7 @@ export function resolveHttpCacheOptions(options: HttpCacheOptions): ResolvedHttp
     allowAuthorization: checkBoolean(THING, 'allowAuthorization', options.allowAuthorization ?? false),
     allowCookies: checkBoolean(THING, 'allowCookies', options.allowCookies ?? false),
     allowSetCookie: checkBoolean(THING, 'allowSetCookie', options.allowSetCookie ?? false),
-    tagHeader: (options.tagHeader ?? 'surrogate-key').toLowerCase(),
+    tagHeader: fieldNameOf('tagHeader', options.tagHeader ?? 'surrogate-key'),
     lockTimeoutMs: checkInteger(THING, 'lockTimeoutMs', options.lockTimeoutMs ?? 5000, 0, 600_000),
     originTimeoutMs: checkInteger(THING, 'originTimeoutMs', options.originTimeoutMs ?? 0, 0, 600_000),
     useStaleOnError: checkInteger(THING, 'useStaleOnError', options.useStaleOnError ?? 0, 0, 2 ** 31),
@@ -182,12 +192,20 @@ function heuristicOf(value: boolean | { fraction?: number; maxSeconds?: number }
   return { fraction, maxSeconds: checkInteger(THING, 'heuristic.maxSeconds', value.maxSeconds ?? 86_400, 0, 2 ** 31) }
 }
 
-/** Field names, lower case: RFC 9110 §5.1 tokens. */
+/** RFC 9110 §5.1: a field name is a token. */
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/** Field names, lower case. */
 function targetedFieldsOf(names: unknown): string[] {
-  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(n))) {
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || !FIELD_NAME.test(n))) {
     throw new TypeError(`${THING} options.targetedFields must be a list of header field names`)
   }
   return names.map((n: string) => n.toLowerCase())
+}
+
+function fieldNameOf(option: string, name: unknown): string {
+  if (typeof name !== 'string' || !FIELD_NAME.test(name)) throw new TypeError(`${THING} options.${option} must be a header field name; got ${JSON.stringify(name)}`)
+  return name.toLowerCase()
 }
 
 /** RFC 9211 §2: the name is the member's identifier, an sf-token; a space, comma or semicolon would break the list for every reader. */

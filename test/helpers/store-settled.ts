@@ -4,6 +4,8 @@ import type { HttpCacheControls } from '../../middleware/core/http-cache.js'
 export interface StoreSetup {
   /** The test makes the store's open fail: wait for the failure instead of the open. */
   openMayFail?: boolean
+  /** `false`: do not wait at all (the test awaits `cache.ready` itself). @default true */
+  wait?: boolean
 }
 
 /**
@@ -12,9 +14,10 @@ export interface StoreSetup {
  * Otherwise a failed open fails the test's setup: a suite must never pass
  * on a cache that stores nothing.
  */
-export async function storeSettled(cache: Pick<HttpCacheControls, 'purgeTag'>, setup: StoreSetup = {}): Promise<void> {
+export async function storeSettled(cache: Pick<HttpCacheControls, 'ready'>, setup: StoreSetup = {}): Promise<void> {
+  if (setup.wait === false) return
   try {
-    await cache.purgeTag('spillway-test-ready')
+    await cache.ready
   } catch (err) {
     if (setup.openMayFail !== true) throw err
   }
