@@ -10,8 +10,8 @@ import type { CacheControlDirectives, CacheKey, CacheValue } from './contract.js
  *   json     UTF-8    marker: { generation, fields }
  *                     response: { origin, method, path, statusCode, statusMessage,
  *                                 headers, vary?, etag?, cacheControlDirectives?,
- *                                 cachedAt, staleAt, deleteAt }
- *   body     the rest (responses only)
+ *                                 cachedAt, staleAt, deleteAt, bodyBytes }
+ *   body     the rest, exactly bodyBytes long (responses only)
  *
  * Decoding checks every part and every field's type; anything else (an
  * older version, a value another writer put under the key, a truncated
@@ -72,6 +72,7 @@ export function encodeResponse(key: CacheKey, value: CacheValue, chunks: readonl
     cachedAt: value.cachedAt,
     staleAt: value.staleAt,
     deleteAt: value.deleteAt,
+    bodyBytes,
   }, chunks, bodyBytes)
 }
 
@@ -108,6 +109,7 @@ export function decodeResponse(bytes: Buffer): StoredResponse | undefined {
   if (m.etag !== undefined && typeof m.etag !== 'string') return undefined
   if (m.cacheControlDirectives !== undefined && !isObject(m.cacheControlDirectives)) return undefined
   if (!isTime(m.cachedAt) || !isTime(m.staleAt) || !isTime(m.deleteAt)) return undefined
+  if (m.bodyBytes !== bytes.byteLength - parsed.end) return undefined
   return {
     origin: m.origin,
     method: m.method,
