@@ -5,10 +5,11 @@ import type { Readable, Writable } from 'node:stream'
 import { after } from 'node:test'
 import { Agent, interceptors, request, type Dispatcher } from 'undici'
 import { SpillwayCacheStore, type SpillwayCacheStoreOptions, type UndiciStoreOperation } from '../../middleware/undici-store.js'
-import type { CacheKey, CacheValue, GetResult } from '../../middleware/undici/contract.js'
+import type { CacheKey, GetResult } from '../../middleware/undici/contract.js'
+import { SMALL } from './support-values.js'
 
-/** Small journals: a test directory stays a few megabytes. */
-export const SMALL = { journalBytes: 1 << 20, maxDiskBytes: 4 << 20 } as const
+export { keyOf, SMALL, valueOf } from './support-values.js'
+
 
 /** A clock the test moves: the store's `now`, starting at the wall clock undici stamps its entries with. */
 export class TestClock {
@@ -57,14 +58,6 @@ export interface Fetched { status: number; headers: Record<string, string | stri
 export async function fetchThrough(dispatcher: Dispatcher, url: string, options: { method?: Dispatcher.HttpMethod; headers?: Record<string, string | string[]> } = {}): Promise<Fetched> {
   const res = await request(url, { dispatcher, method: options.method ?? 'GET', headers: options.headers })
   return { status: res.statusCode, headers: res.headers, text: await res.body.text() }
-}
-
-export function keyOf(path: string, headers: Record<string, string | string[]> = {}, method = 'GET'): CacheKey {
-  return { origin: 'http://origin.test', method, path, headers }
-}
-
-export function valueOf(now: number, fields: Partial<CacheValue> = {}): CacheValue {
-  return { statusCode: 200, statusMessage: 'OK', headers: { 'content-type': 'text/plain' }, cacheControlDirectives: {}, cachedAt: now, staleAt: now + 10_000, deleteAt: now + 20_000, ...fields }
 }
 
 /** Writes `chunks` and ends; resolves when the stream has finished (and the entry is stored). */
