@@ -3,7 +3,7 @@ import createDebug from 'debug'
 import type { CacheKey, CacheStore, CacheValue, GetResult } from './undici/contract.js'
 import { openStore, type Store, type StoreOptions } from '../src/index.js'
 import { SpillwayError } from '../src/index.js'
-import { decodeMarker, decodeResponse, encodeMarker, encodeResponse, type StoredResponse } from './undici/entry-codec.js'
+import { decodeMarker, decodeResponse, encodeMarker, encodeResponse, type Marker, type StoredResponse } from './undici/entry-codec.js'
 import { markerKey, newGeneration, requestValue, sameVaryValue, variantKey, type ResourceKey } from './undici/keys.js'
 
 const debug = createDebug('spillway:undici')
@@ -68,6 +68,15 @@ export class SpillwayCacheStore implements CacheStore {
   #maxEntrySize: number
   #now: () => number
   #onError: SpillwayCacheStoreOptions['onError']
+  /**
+   * Decoded values by the Buffer the store returned: a heap-tier hit returns
+   * the tier's own Buffer each time (read-only), so a hot entry's JSON is
+   * parsed once, not once a hit. Weak: a decoded value lives only as long as
+   * the tier holds its bytes, so maxHeapBytes bounds how many there are.
+   * null for bytes that are not a valid value.
+   */
+  #markers = new WeakMap<Buffer, Marker | null>()
+  #responses = new WeakMap<Buffer, StoredResponse | null>()
   /** Resolves when the store is open; rejects with the open error. Awaiting it is optional. */
   readonly ready: Promise<void>
 
@@ -120,14 +129,15 @@ export class SpillwayCacheStore implements CacheStore {
     try {
       const markerBytes = store.getSync(base)
       if (markerBytes === undefined) return undefined
-      const marker = decodeMarker(markerBytes)
+      const marker = this.#marker(markerBytes)
       if (marker === undefined) return this.#foreign(base)
       const headers = key.headers as Record<string, unknown> | undefined
       const at = variantKey(base, marker.generation, marker.fields, (field) => requestValue(headers, field))
       const bytes = store.getSync(at)
       if (bytes === undefined) return undefined
-      const entry = decodeResponse(bytes)
-      if (entry === undefined || !sameResource(entry, key)) return this.#foreign(at)
+      let entry = this.#responses.get(bytes)
+      if (entry === undefined) this.#responses.set(bytes, entry = decodeResponse(bytes) ?? null)
+      if (entry === null || !sameResource(entry, key)) return this.#foreign(at)
       if (entry.deleteAt <= this.#now() || !varyMatches(entry, headers)) return undefined
       return resultOf(entry)
     } catch (err) {
@@ -176,7 +186,7 @@ export class SpillwayCacheStore implements CacheStore {
     try {
       // Read and written in one synchronous turn: no other get, write or delete of this process falls between.
       const held = store.getSync(base)
-      const marker = held === undefined ? undefined : decodeMarker(held)
+      const marker = held === undefined ? undefined : this.#marker(held)
       const current = marker !== undefined && sameFields(marker.fields, fields) ? marker : undefined
       const generation = current?.generation ?? newGeneration()
       const vary = value.vary ?? undefined
@@ -219,6 +229,12 @@ export class SpillwayCacheStore implements CacheStore {
     const store = this.#store
     this.#store = undefined
     if (store !== undefined && this.#owned) await store.close().catch((err: unknown) => this.#report(err, 'close'))
+  }
+
+  #marker(bytes: Buffer): Marker | undefined {
+    let marker = this.#markers.get(bytes)
+    if (marker === undefined) this.#markers.set(bytes, marker = decodeMarker(bytes) ?? null)
+    return marker ?? undefined
   }
 
   /** A value under one of this adapter's keys that is not its entry for the key: a miss, and said. */
