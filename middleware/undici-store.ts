@@ -3,6 +3,7 @@ import createDebug from 'debug'
 import type { CacheKey, CacheStore, CacheValue, GetResult } from './undici/contract.js'
 import { openStore, type Store, type StoreOptions } from '../src/index.js'
 import { SpillwayError } from '../src/index.js'
+import { reportOpenFailure } from './core/open-failure.js'
 import { decodeMarker, decodeResponse, encodeMarker, encodeResponse, type Marker, type StoredResponse } from './undici/entry-codec.js'
 import { markerKey, newGeneration, requestValue, sameVaryValue, variantKey, type ResourceKey } from './undici/keys.js'
 
@@ -28,7 +29,8 @@ export interface SpillwayCacheStoreOptions extends Partial<Omit<StoreOptions, 'o
    * one of its entries (a miss), and the store's own background failures.
    * None of them ever reaches undici's request. What the hook throws is
    * ignored.
-   * @default none: failures are only logged with DEBUG=spillway:undici
+   * @default none: a store that fails to open is a process warning, other
+   * failures are logged with DEBUG=spillway:undici
    */
   onError?: (error: Error, operation: UndiciStoreOperation) => void
 }
@@ -106,6 +108,8 @@ export class SpillwayCacheStore implements CacheStore {
     }
     this.#opening = this.ready.then(() => { this.#settled = true }, (err: unknown) => {
       this.#settled = true
+      // Every request passes through from now on: said once, loudly, unless the app listens itself.
+      if (onError === undefined) reportOpenFailure(err, dir)
       this.#report(err, 'open')
     })
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
+import { once } from 'node:events'
 import { describe, it } from 'node:test'
 import { SpillwayCacheStore } from '../../middleware/undici-store.js'
 import { tempDir } from '../helpers/temp-dir.js'
@@ -136,5 +137,17 @@ describe('undici interceptors.cache over SpillwayCacheStore', () => {
     await assert.rejects(store.ready, (err: Error & { code?: string }) => err.code === 'ERR_NOT_A_DIRECTORY')
     assert.deepEqual(reported.map((r) => r.operation), ['open'])
     assert.equal(store.get({ origin: origin.url, method: 'GET', path: '/x' }), undefined, 'a synchronous miss once the failure is known')
+  })
+
+  it('warns once when the store cannot open and no onError listens', async () => {
+    const notADir = path.join(tempDir('undici'), 'file')
+    fs.writeFileSync(notADir, 'not a directory')
+    const warned = once(process, 'warning') as Promise<[Error & { code?: string }]>
+    const store = new SpillwayCacheStore({ dir: notADir })
+    await assert.rejects(store.ready)
+    const [warning] = await warned
+    assert.equal(warning.name, 'SpillwayWarning')
+    assert.equal(warning.code, 'ERR_NOT_A_DIRECTORY')
+    assert.match(warning.message, /passes through uncached/)
   })
 })
