@@ -89,6 +89,8 @@ export class SpillwayCacheStore implements CacheStore {
       throw new TypeError(`${THING} options.maxEntrySize must be a non-negative integer; got ${String(maxEntrySize)}`)
     }
     if (onError !== undefined && typeof onError !== 'function') throw new TypeError(`${THING} options.onError must be a function`)
+    // Used by this adapter itself; the other store options are checked when the store opens (`ready` rejects with their TypeError).
+    if (storeOptions.now !== undefined && typeof storeOptions.now !== 'function') throw new TypeError(`${THING} options.now must be a function`)
     if ((store === undefined) === (dir === undefined)) throw new TypeError(`${THING} options must give exactly one of dir and store`)
     this.#maxEntrySize = maxEntrySize
     this.#onError = onError

@@ -8,11 +8,14 @@ import { keyOf, openCacheStore, read, SMALL, TestClock, valueOf, writeAll } from
 /* undici's CacheStore contract, called directly, as undici's cacheStoreTests() does for its own stores. */
 
 describe('SpillwayCacheStore: the CacheStore contract', () => {
-  it('has get, createWriteStream and delete, and refuses bad input with TypeErrors', () => {
+  it('has get, createWriteStream and delete, and refuses bad input with TypeErrors', async () => {
     for (const method of ['get', 'createWriteStream', 'delete'] as const) assert.equal(typeof SpillwayCacheStore.prototype[method], 'function')
     assert.throws(() => new SpillwayCacheStore(null as never), TypeError)
     assert.throws(() => new SpillwayCacheStore({}), /exactly one of dir and store/)
     assert.throws(() => new SpillwayCacheStore({ dir: tempDir('undici'), maxEntrySize: -1 }), /options\.maxEntrySize must be a non-negative integer/)
+    assert.throws(() => new SpillwayCacheStore({ dir: tempDir('undici'), now: 5 as never }), /options\.now must be a function/)
+    const badJournal = new SpillwayCacheStore({ dir: tempDir('undici'), journalBytes: 12345, onError: () => {} })
+    await assert.rejects(badJournal.ready, /Store options\.journalBytes/)
     const { store } = openCacheStore({ dir: tempDir('undici') })
     assert.throws(() => store.get({ origin: 'x', method: 'GET', path: 1 } as never), /key\.path to be string/)
     assert.throws(() => store.createWriteStream(keyOf('/'), { statusCode: '200' } as never), /value\.statusCode to be number/)
