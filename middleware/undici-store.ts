@@ -5,6 +5,7 @@ import { openStore, type Store, type StoreOptions } from '../src/index.js'
 import { SpillwayError } from '../src/index.js'
 import { reportOpenFailure } from './core/open-failure.js'
 import { decodeMarker, decodeResponse, encodeMarker, encodeResponse, type Marker, type StoredResponse } from './undici/entry-codec.js'
+import { checkKey, checkValue } from './undici/input-checks.js'
 import { markerKey, newGeneration, requestValue, sameVaryValue, variantKey, type ResourceKey } from './undici/keys.js'
 
 const debug = createDebug('spillway:undici')
@@ -299,28 +300,4 @@ function sameFields(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
-}
-
-/** undici's own stores refuse the same shapes with TypeErrors (lib/util/cache.js assertCacheKey). */
-function checkKey(key: CacheKey): void {
-  if (key === null || typeof key !== 'object') throw new TypeError(`expected key to be object, got ${key === null ? 'null' : typeof key}`)
-  for (const field of ['origin', 'method', 'path'] as const) {
-    if (typeof key[field] !== 'string') throw new TypeError(`expected key.${field} to be string, got ${typeof key[field]}`)
-  }
-  if (key.headers !== undefined && (key.headers === null || typeof key.headers !== 'object')) {
-    throw new TypeError(`expected key.headers to be object, got ${key.headers === null ? 'null' : typeof key.headers}`)
-  }
-}
-
-function checkValue(value: CacheValue): void {
-  if (value === null || typeof value !== 'object') throw new TypeError(`expected value to be object, got ${value === null ? 'null' : typeof value}`)
-  for (const field of ['statusCode', 'cachedAt', 'staleAt', 'deleteAt'] as const) {
-    if (typeof value[field] !== 'number') throw new TypeError(`expected value.${field} to be number, got ${typeof value[field]}`)
-  }
-  if (typeof value.statusMessage !== 'string') throw new TypeError(`expected value.statusMessage to be string, got ${typeof value.statusMessage}`)
-  if (value.headers !== undefined && value.headers !== null && typeof value.headers !== 'object') {
-    throw new TypeError(`expected value.headers to be object, got ${typeof value.headers}`)
-  }
-  if (value.vary !== undefined && typeof value.vary !== 'object') throw new TypeError(`expected value.vary to be object, got ${typeof value.vary}`)
-  if (value.etag !== undefined && typeof value.etag !== 'string') throw new TypeError(`expected value.etag to be string, got ${typeof value.etag}`)
 }
