@@ -2,12 +2,15 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { describe, it } from 'node:test'
 import { SpillwayCacheStore } from '../../middleware/undici-store.js'
+import { BACKENDS } from '../helpers/backends.js'
 import { tempDir } from '../helpers/temp-dir.js'
-import { keyOf, openCacheStore, read, SMALL, TestClock, valueOf, writeAll } from './support.js'
+import { keyOf, openCacheStore as openWith, read, SMALL as SMALL_ANY, TestClock, valueOf, writeAll } from './support.js'
 
 /* undici's CacheStore contract, called directly, as undici's cacheStoreTests() does for its own stores. */
 
-describe('SpillwayCacheStore: the CacheStore contract', () => {
+for (const backend of BACKENDS) describe(`SpillwayCacheStore: the CacheStore contract (${backend})`, () => {
+  const SMALL = { ...SMALL_ANY, backend }
+  const openCacheStore: typeof openWith = (options) => openWith({ backend, ...options })
   it('has get, createWriteStream and delete, and refuses bad input with TypeErrors', async () => {
     for (const method of ['get', 'createWriteStream', 'delete'] as const) assert.equal(typeof SpillwayCacheStore.prototype[method], 'function')
     assert.throws(() => new SpillwayCacheStore(null as never), TypeError)
