@@ -26,6 +26,8 @@ export type SpillwayErrorCode =
   | 'ERR_BACKGROUND_FAILED'
   /** The native addon could not be loaded (see `.cause`), and the mmap backend was required. */
   | 'ERR_NATIVE_UNAVAILABLE'
+  /** An optional peer dependency (prom-client for `spillway/metrics`) is not installed; see `.cause`. */
+  | 'ERR_PEER_MISSING'
 
 export class SpillwayError extends Error {
   readonly code: SpillwayErrorCode
