@@ -356,8 +356,12 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
       stats.errors++
       debug('cache error, passing through: %s', err)
       if (res.headersSent) return
-      // A request already sent on was counted as it went.
-      if (!forwarded) responses.error++
+      // A request already sent on was counted (and is timed) as it went.
+      if (!forwarded) {
+        responses.error++
+        const started = originClock()
+        watchOriginHead(res, () => false, () => originLatency.observe((originClock() - started) / 1000), () => {})
+      }
       onceNext()
     }
     try {
