@@ -35,6 +35,7 @@ export interface HttpCacheControls {
   purgePrefix(prefix: string): Promise<number>
   /** Invalidates every response tagged `tag` (Surrogate-Key, Cache-Tag or res.locals.cacheTags). */
   purgeTag(tag: string): Promise<number>
+  /** The cache's numbers now (http-stats.ts), as a copy: the one source spillway/metrics and dashboards read. */
   stats(): HttpCacheStats
   /**
    * What the cache did, for tests and monitoring: 'stored' (key), 'not-stored'

@@ -22,6 +22,9 @@
  *   or its method is not cached or unsafe;
  * - `error`: the cache failed while handling the request, which then went
  *   to the origin as if there were no cache.
+ *
+ * A stale-while-revalidate refresh is a request of its own, to this server
+ * (background-refresh.ts), and counts as one: a `miss`.
  */
 export type HttpOutcome = 'hit' | 'stale' | 'revalidated' | 'miss' | 'bypass' | 'error'
 
