@@ -5,6 +5,6 @@
  *   app.use(httpCache({ dir: './.cache/http' }))
  */
 export { httpCache } from './core/http-cache.js'
-export type { HttpCacheControls, HttpCacheMiddleware, HttpCacheStats } from './core/http-cache.js'
+export type { HttpCacheControls, HttpCacheMiddleware, HttpCacheStats, HttpOutcome, OriginLatency } from './core/http-cache.js'
 export type { HttpCacheOptions } from './core/options.js'
 export type { CacheRequest, KeyOptions } from './core/cache-key.js'

@@ -30,6 +30,8 @@ export type SpillwayErrorCode =
   | 'ERR_SERIALIZE'
   /** A Cache could not decode a stored entry (another serializer's, a plain Store's, or bytes its serializer refuses): it counts as a miss. */
   | 'ERR_DESERIALIZE'
+  /** An optional peer dependency (prom-client for `spillway/metrics`) is not installed; see `.cause`. */
+  | 'ERR_PEER_MISSING'
 
 export class SpillwayError extends Error {
   readonly code: SpillwayErrorCode

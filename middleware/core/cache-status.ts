@@ -2,6 +2,8 @@
  * The Cache-Status response header (RFC 9211): how this cache handled the
  * request, as `spillway; hit; ttl=12` or `spillway; fwd=miss; stored`.
  */
+import type { HttpOutcome } from './http-stats.js'
+
 export type Forward = 'bypass' | 'method' | 'uri-miss' | 'vary-miss' | 'miss' | 'request' | 'stale' | 'partial'
 
 export interface CacheStatus {
@@ -42,4 +44,17 @@ export function formatCacheStatus(name: string, status: CacheStatus): string {
   if (status.collapsed === true) parts.push('collapsed')
   if (status.detail !== undefined) parts.push(`detail=${JSON.stringify(status.detail)}`)
   return parts.join('; ')
+}
+
+/**
+ * The outcome a Cache-Status stands for, in stats().responses (http-stats.ts
+ * HttpOutcome). A forward with a stale entry is a `miss` only once the
+ * origin's own response goes out: a 304 or an error the cache answers in its
+ * place is served with a status of its own (fwd-status), which decides.
+ */
+export function outcomeOf(status: CacheStatus): HttpOutcome {
+  if (status.hit === true) return status.detail === undefined ? 'hit' : 'stale'
+  if (status.fwdStatus === 304) return 'revalidated'
+  if (status.fwdStatus !== undefined) return 'stale'
+  return status.fwd === 'bypass' || status.fwd === 'method' ? 'bypass' : 'miss'
 }

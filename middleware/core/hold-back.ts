@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http'
  * the tee among them, may wrap them in turn) and pass through once decided.
  */
 export function holdBack(res: ServerResponse, shouldHold: (status: number, headers: Record<string, unknown>) => boolean,
-  answer: (status: number, headers: Record<string, unknown>) => void): { preempt(): boolean } {
+  answer: (status: number, headers: Record<string, unknown>) => void): { preempt(): boolean; held(): boolean } {
   const { writeHead, write, end, setHeader, removeHeader } = res
   // 'answering': the cache's own response goes through; 'dropped': the route's late writes go nowhere.
   let state: 'undecided' | 'passing' | 'held' | 'answering' | 'dropped' = 'undecided'
@@ -61,6 +61,8 @@ export function holdBack(res: ServerResponse, shouldHold: (status: number, heade
       respond(504)
       return true
     },
+    /** Whether the route's response was held (or preempted): the cache answers, or has answered, in its place. */
+    held: () => state === 'held' || state === 'answering' || state === 'dropped',
   }
 }
 

@@ -6,7 +6,9 @@ import { openStore, type Store } from '../../src/index.js'
 import { defaultKey, type CacheRequest } from './cache-key.js'
 import { encodeCachedResponse, type CachedHead } from './cached-response.js'
 import { DecodedEntries } from './decoded-entries.js'
-import { formatCacheStatus, type CacheStatus, type Forward } from './cache-status.js'
+import { formatCacheStatus, outcomeOf, type CacheStatus, type Forward } from './cache-status.js'
+import { emptyResponses, LatencyHistogram, type HttpCacheStats } from './http-stats.js'
+import { watchOriginHead } from './origin-head.js'
 import { policyOptionsOf, resolveHttpCacheOptions, type HttpCacheOptions } from './options.js'
 import { teeResponse, type TeedResponse } from './response-tee.js'
 import { isRefresh, refreshInBackground } from './background-refresh.js'
@@ -33,6 +35,7 @@ export interface HttpCacheControls {
   purgePrefix(prefix: string): Promise<number>
   /** Invalidates every response tagged `tag` (Surrogate-Key, Cache-Tag or res.locals.cacheTags). */
   purgeTag(tag: string): Promise<number>
+  /** The cache's numbers now (http-stats.ts), as a copy: the one source spillway/metrics and dashboards read. */
   stats(): HttpCacheStats
   /**
    * What the cache did, for tests and monitoring: 'stored' (key), 'not-stored'
@@ -77,18 +80,7 @@ export type HttpCacheMiddleware = ((req: IncomingMessage, res: ServerResponse, n
   handler(app: RequestListener): RequestListener
 }
 
-export interface HttpCacheStats {
-  hits: number
-  misses: number
-  stale: number
-  bypasses: number
-  coalesced: number
-  stored: number
-  storedBytes: number
-  errors: number
-  /** Bytes of responses being copied for storing right now. */
-  bufferedBytes: number
-}
+export type { HttpCacheStats, HttpOutcome, OriginLatency } from './http-stats.js'
 
 /** RFC 9110 §9.2.1. Every other method, unknown ones included, invalidates its URL on success (RFC 9111 §4.4). */
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
@@ -100,6 +92,8 @@ export interface HttpCacheInternals {
    * headers the framework trusts), as a string; '' for none. @default () => ''
    */
   requestSuffix?: (req: IncomingMessage) => string
+  /** The clock, in ms, origin latency is timed by (a test's, to place a fetch in a known bucket). @default performance.now */
+  originClock?: () => number
 }
 
 /**
@@ -124,26 +118,50 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
   ready.catch(() => {})
   const events = new EventEmitter()
   const coalescer = new Coalescer(events, { leases: () => store?.leases, leaseMs: opts.lockTimeoutMs })
-  const stats: HttpCacheStats = { hits: 0, misses: 0, stale: 0, bypasses: 0, coalesced: 0, stored: 0, storedBytes: 0, errors: 0, bufferedBytes: 0 }
+  const stats = { hits: 0, misses: 0, stale: 0, bypasses: 0, coalesced: 0, stored: 0, storedBytes: 0, errors: 0 }
+  const responses = emptyResponses()
+  const originLatency = new LatencyHistogram()
+  const originClock = internals.originClock ?? (() => performance.now())
   const buffered = { bytes: 0 }
   const keyOf: (req: CacheRequest) => string = opts.key ?? ((req) => defaultKey(req, opts))
   const requestSuffix = internals.requestSuffix ?? ((req: IncomingMessage) => forwardedInputs(req, opts))
   const invalidation = new Invalidation(keyOf, coalescer, events)
   const decoded = new DecodedEntries<Decoded>(decodeEntry)
 
-  const staleContext: StaleEntryContext = { opts, policy, clock, store: () => store, events, servedStale: () => { stats.stale++ }, serve }
+  const staleContext: StaleEntryContext = { opts, policy, clock, store: () => store, events, servedStale: () => { stats.stale++ }, serve: serveInstead }
 
   function lookup(s: Store, key: RequestKey, req: IncomingMessage): Found {
     return invalidation.isPending(key.base) ? 'uri-miss' : lookupEntry(s, decoded, key, req)
   }
 
-  function forward(res: ServerResponse, next: Next, status: CacheStatus): void {
+  /**
+   * Sends the request on to the origin, timing it to the origin's head. Its outcome is counted now, or, when
+   * the cache may answer in the origin's place (`revalidating`: a 304 or an error it holds), once the origin's
+   * head shows which (a response the cache answers is counted as it serves it), or at its close if it never comes.
+   */
+  function forward(res: ServerResponse, next: Next, status: CacheStatus, revalidating?: { takenOver(): boolean }): void {
     if (!res.headersSent) setHeaderAtHead(res, 'cache-status', formatCacheStatus(opts.cacheStatusName, status))
+    let counted = revalidating === undefined
+    if (counted) responses[outcomeOf(status)]++
+    const countOnce = () => {
+      if (counted || revalidating!.takenOver()) return
+      counted = true
+      responses[outcomeOf(status)]++
+    }
+    if (!counted) res.once('close', countOnce)
+    const started = originClock()
+    watchOriginHead(res, () => revalidating?.takenOver() === true, () => originLatency.observe((originClock() - started) / 1000), countOnce)
     next()
   }
 
   function serve(req: IncomingMessage, res: ServerResponse, entry: Decoded, status: CacheStatus, age: number, headers = entry.head.headers): void {
     serveCached(req, res, entry.head, headers, entry.body, age, formatCacheStatus(opts.cacheStatusName, status))
+  }
+
+  /** Serves a stale entry, or the stored response a 304 revalidated, in the origin's place (stale-entry.ts). */
+  function serveInstead(req: IncomingMessage, res: ServerResponse, entry: Decoded, status: CacheStatus, age: number, headers: Decoded['head']['headers']): void {
+    responses[outcomeOf(status)]++
+    serve(req, res, entry, status, age, headers)
   }
 
   /**
@@ -246,7 +264,10 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
       const verdict = evaluate(found, req, clock())
       if (verdict.use === 'fresh') {
         stats.hits++
-        return serve(req, res, found, { hit: true, ttl: verdict.ttl }, verdict.age)
+        serve(req, res, found, { hit: true, ttl: verdict.ttl }, verdict.age)
+        // Counted once served: a hit that fails to serve passes through, and is counted an error.
+        responses.hit++
+        return
       }
       if (verdict.use === 'stale-while-revalidate') {
         // RFC 5861: the stale entry now, one refresh behind it. None while a fetch of the URL is under way:
@@ -256,7 +277,9 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
           events.emit('refreshing', key.base)
         }
         // RFC 9211 §2.1: a hit, as this request was not forwarded; the refresh behind it is another request.
-        return serve(req, res, found, { hit: true, ttl: verdict.ttl, detail: 'stale-while-revalidate' }, verdict.age)
+        serve(req, res, found, { hit: true, ttl: verdict.ttl, detail: 'stale-while-revalidate' }, verdict.age)
+        responses.stale++
+        return
       }
       // A partial entry that does not hold the range is no stale copy of the answer: a plain miss.
       if (verdict.why !== 'partial') stale = found
@@ -264,6 +287,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
       forwardAs = verdict.why
     }
     if (onlyIfCached(req)) {
+      responses.miss++
       res.statusCode = 504
       res.setHeader('cache-status', formatCacheStatus(opts.cacheStatusName, { fwd: 'miss', detail: 'only-if-cached' }))
       res.end()
@@ -281,6 +305,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
       stats.coalesced++
       stats.hits++
       serve(req, res, again, { hit: true, collapsed: true }, verdict.age)
+      responses.hit++
       return true
     }
     const fetch = (flight: Flight | undefined) => {
@@ -336,7 +361,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
         stats.errors++
         debug('storing %s failed, response unaffected: %s', key.base, err)
       })
-    forward(res, next, { fwd: forwardAs })
+    forward(res, next, { fwd: forwardAs }, revalidating)
   }
 
   const middleware = ((req: IncomingMessage, res: ServerResponse, next: Next) => {
@@ -349,7 +374,14 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
     const failed = (err: unknown) => {
       stats.errors++
       debug('cache error, passing through: %s', err)
-      if (!res.headersSent) onceNext()
+      if (res.headersSent) return
+      // A request already sent on was counted (and is timed) as it went.
+      if (!forwarded) {
+        responses.error++
+        const started = originClock()
+        watchOriginHead(res, () => false, () => originLatency.observe((originClock() - started) / 1000), () => {})
+      }
+      onceNext()
     }
     try {
       const waiting = handle(req, res, onceNext)
@@ -381,7 +413,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
       process.nextTick(() => { throw err })
     }
   })
-  middleware.stats = () => ({ ...stats, bufferedBytes: buffered.bytes })
+  middleware.stats = (): HttpCacheStats => ({ ...stats, bufferedBytes: buffered.bytes, responses: { ...responses }, originLatency: originLatency.snapshot() })
   middleware.events = events
   middleware.ready = ready
   middleware.close = async () => {

@@ -37,7 +37,7 @@ export interface StaleEntryContext {
  * own directives sent on (RFC 9211 §2.2 `request`).
  */
 export function revalidateOrFallBack(ctx: StaleEntryContext, req: IncomingMessage, res: ServerResponse, key: string, entry: Decoded,
-  conditional: Record<string, string>, forwardedAs: 'stale' | 'request'): { answered(): boolean; renewal(): Promise<boolean> } {
+  conditional: Record<string, string>, forwardedAs: 'stale' | 'request'): { answered(): boolean; takenOver(): boolean; renewal(): Promise<boolean> } {
   let renewal: Promise<boolean> = Promise.resolve(false)
   let answered = false
   const { opts } = ctx
@@ -82,6 +82,8 @@ export function revalidateOrFallBack(ctx: StaleEntryContext, req: IncomingMessag
   return {
     /** Whether the cache answered in the route's place (then there is nothing new to store). */
     answered: () => answered,
+    /** Whether the cache answers in the route's place, decided from the route's head on (answered() follows at its end). */
+    takenOver: () => held.held(),
     /** Whether a 304 renewed the entry, once its new copy is stored. */
     renewal: () => renewal,
   }

@@ -372,6 +372,11 @@ export class Store {
     return this.#disk.journals.backend
   }
 
+  /** Whether close() was called: then stats() no longer describes the directory, and reads and writes are refused. */
+  get closed(): boolean {
+    return this.#closed
+  }
+
   stats(): StoreStats {
     return this.#counters.snapshot(this.#heap, this.#disk, this.options)
   }
