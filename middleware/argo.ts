@@ -58,6 +58,7 @@ export function argoCache(options: HttpCacheOptions): ArgoCachePlugin {
   plugin.purgePrefix = cache.purgePrefix
   plugin.purgeTag = cache.purgeTag
   plugin.stats = cache.stats
+  plugin.store = cache.store
   plugin.events = cache.events
   plugin.ready = cache.ready
   plugin.close = cache.close

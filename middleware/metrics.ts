@@ -22,8 +22,12 @@ export type { HttpCacheStats, HttpOutcome, OriginLatency } from './core/http-sta
 export interface SpillwayMetricsOptions {
   /** A store (`openStore`): its tiers, journals, compactions, evictions, corruptions and background errors. */
   store?: { stats(): StoreStats; readonly closed?: boolean }
-  /** An HTTP cache (`httpCache`, `argoCache`, `createCachingProxy`): its responses by outcome and the origin's latency. */
-  cache?: { stats(): HttpCacheStats }
+  /**
+   * An HTTP cache (`httpCache`, `argoCache`, `createCachingProxy`): its
+   * responses by outcome and the origin's latency; and, when `store` is not
+   * given, the numbers of the store under it (`cache.store()`), once open.
+   */
+  cache?: { stats(): HttpCacheStats; store?(): { stats(): StoreStats; readonly closed?: boolean } | undefined }
   /** The registry the metrics join. @default prom-client's global `register` */
   registry?: Registry
   /** Put before every metric name. @default 'spillway_' */
@@ -85,7 +89,14 @@ export function registerSpillwayMetrics(options: SpillwayMetricsOptions): Spillw
       joins.push({ name, metric: (existing ?? new FamilyMetric(name, family)) as FamilyMetric<never>, source: source as Source<never> })
     }
   }
-  if (store !== undefined) plan(STORE_FAMILIES, { kind: 'store', labels: { ...labels }, read: oncePerScrape(() => (store.closed === true ? undefined : store.stats()), 'store') })
+  // A cache's own store is looked up at each scrape: it may open after this call.
+  const storeNow = store !== undefined ? () => store : typeof cache?.store === 'function' ? () => cache.store!() : undefined
+  if (storeNow !== undefined) {
+    plan(STORE_FAMILIES, { kind: 'store', labels: { ...labels }, read: oncePerScrape(() => {
+      const open = storeNow()
+      return open === undefined || open.closed === true ? undefined : open.stats()
+    }, 'store') })
+  }
   if (cache !== undefined) plan(HTTP_FAMILIES, { kind: 'cache', labels: { ...labels }, read: oncePerScrape(() => cache.stats(), 'cache') })
 
   // Every check passed: now change the registry.

@@ -75,6 +75,7 @@ export function createCachingProxy(options: ProxyOptions): CachingProxy {
     purgePrefix: cache.purgePrefix,
     purgeTag: cache.purgeTag,
     stats: cache.stats,
+    store: cache.store,
     events: cache.events,
     ready: cache.ready,
     upgrade,

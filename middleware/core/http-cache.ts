@@ -38,6 +38,13 @@ export interface HttpCacheControls {
   /** The cache's numbers now (http-stats.ts), as a copy: the one source spillway/metrics and dashboards read. */
   stats(): HttpCacheStats
   /**
+   * The store under the cache (the `store` given, or the one the cache
+   * opened), or undefined while it is not open or when it could not open:
+   * its own `stats()` (tiers, journals) are what spillway/metrics and the
+   * dashboard show beside the cache's.
+   */
+  store(): Store | undefined
+  /**
    * What the cache did, for tests and monitoring: 'stored' (key), 'not-stored'
    * (key, reason), 'refreshed' (key: a 304 renewed the entry, or a
    * stale-while-revalidate refresh stored a new one), 'refreshing' (key: this
@@ -414,6 +421,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
     }
   })
   middleware.stats = (): HttpCacheStats => ({ ...stats, bufferedBytes: buffered.bytes, responses: { ...responses }, originLatency: originLatency.snapshot() })
+  middleware.store = () => store
   middleware.events = events
   middleware.ready = ready
   middleware.close = async () => {

@@ -149,6 +149,23 @@ describe('spillway/metrics scraped from /metrics', () => {
     assert.equal(families.get('spillway_cache_bytes')?.type, 'gauge')
   })
 
+  it('a cache that opened its own store: registered with the cache alone, the scrape has that store\'s numbers too, and none once it is closed', async () => {
+    const cache = httpCache({ dir: tempDir('metrics-own-store'), admission: 'always' })
+    await cache.ready
+    const registry = new Registry()
+    registerSpillwayMetrics({ cache, registry })
+    const store = cache.store()
+    assert.ok(store !== undefined, 'the cache shows the store it opened')
+    await store.set('k', 'v')
+    const families = parseExposition(await registry.metrics())
+    assertEqualsStats(families, store.stats(), cache.stats())
+    assert.equal(valueOf(families, 'spillway_cache_entries', { tier: 'disk' }), 1)
+    await cache.close()
+    const closed = parseExposition(await registry.metrics())
+    assert.equal(closed.get('spillway_cache_entries')?.samples.length ?? 0, 0, 'a closed store is left out of the scrape')
+    assert.ok(closed.has('spillway_http_responses_total') || closed.has('spillway_http_responses'), 'the cache\'s own numbers are still there')
+  })
+
   it('reads stats() once per scrape, so the families of one scrape agree', async () => {
     const dir = tempDir('metrics')
     const store = await openStore({ dir })
