@@ -15,3 +15,11 @@ export type { Admission, BackgroundError, BackgroundOperation, Durability, Store
 export type { StoreStats, TierStats } from './store/stats.js'
 export type { CompactionReport } from './store/compactor.js'
 export type { LeaseClaim, LeaseTable } from './store/lease-table.js'
+export type { CompactOptions, EntryInfo } from './store/store.js'
+export type { CompactionProgress } from './store/compactor.js'
+export type { JournalStats } from './store/journal-stats.js'
+/** For tools (the `spillway` command): a store directory read without opening it, and its journals checked read-only. */
+export { inspectStoreDirectory } from './store/store-directory.js'
+export type { StoreDirectoryInfo } from './store/store-directory.js'
+export { verifyJournals } from './journal/journal-verification.js'
+export type { JournalVerification, VerifyOptions } from './journal/journal-verification.js'
