@@ -22,6 +22,8 @@ export function progressBar(label: string, unit: 'bytes' | 'journals', stream: N
   const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1)
   return {
     update(done, total) {
+      // Nothing to do (no journal to check or compact): no bar to draw.
+      if (total === 0) return
       const payload = { doneMiB: mib(done), totalMiB: mib(total) }
       if (!started) {
         bar.start(total, done, payload)
