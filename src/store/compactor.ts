@@ -12,7 +12,16 @@ export interface CompactionReport {
   superseded: number
   /** Disk bytes given back: the compacted journals, less what was re-appended. */
   reclaimedBytes: number
+  /**
+   * Set when another process sharing the directory held the maintenance
+   * lease, so this call compacted nothing: that process is compacting or
+   * evicting now. Absent when the compaction ran.
+   */
+  leaseHeld?: true
 }
+
+/** Told after each journal a compaction has dealt with (compacted, or passed over): `done` of `total`. */
+export type CompactionProgress = (done: number, total: number) => void
 
 /** Sealed journals at least `start` dead; once one qualifies, those at least `sweep` dead join it (Bitcask's merge triggers). */
 export function compactionCandidates(disk: DiskTier, start: number, sweep: number): number[] {
@@ -29,9 +38,11 @@ export function compactionCandidates(disk: DiskTier, start: number, sweep: numbe
  * once `stopped()` says so, at the next yield, the journal under way is
  * left whole and the rest are not begun.
  */
-export async function compact(disk: DiskTier, ids: number[], sliceMs: number, stopped: () => boolean = () => false): Promise<CompactionReport> {
+export async function compact(disk: DiskTier, ids: number[], sliceMs: number, stopped: () => boolean = () => false,
+  onProgress?: CompactionProgress): Promise<CompactionReport> {
   const report: CompactionReport = { journals: [], moved: 0, carried: 0, superseded: 0, reclaimedBytes: 0 }
-  for (const id of ids) {
+  for (const [done, id] of ids.entries()) {
+    if (done > 0) onProgress?.(done, ids.length)
     if (stopped()) break
     const capacity = disk.journals.journal(id)?.capacity
     if (capacity === undefined) continue
@@ -44,5 +55,6 @@ export async function compact(disk: DiskTier, ids: number[], sliceMs: number, st
     report.superseded += drained.superseded
     report.reclaimedBytes += capacity - drained.written
   }
+  if (!stopped()) onProgress?.(ids.length, ids.length)
   return report
 }

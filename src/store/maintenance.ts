@@ -1,6 +1,6 @@
 import { isSystemError, SpillwayError } from '../errors.js'
 import { hashKey } from '../key-hash.js'
-import { compact, compactionCandidates, type CompactionReport } from './compactor.js'
+import { compact, compactionCandidates, type CompactionProgress, type CompactionReport } from './compactor.js'
 import { enforceDiskBudget } from './disk-budget.js'
 import type { DiskTier } from './disk-tier.js'
 import type { HeapTier } from './heap-tier.js'
@@ -26,7 +26,7 @@ export interface MaintainedStore {
   reportFailure(err: unknown): void
 }
 
-const NOTHING_COMPACTED: CompactionReport = Object.freeze({ journals: [], moved: 0, carried: 0, superseded: 0, reclaimedBytes: 0 })
+const LEASE_HELD: CompactionReport = Object.freeze({ journals: [], moved: 0, carried: 0, superseded: 0, reclaimedBytes: 0, leaseHeld: true })
 
 /**
  * The disk budget and compaction, in the background: one task at a time in
@@ -72,17 +72,19 @@ export class Maintenance {
   /**
    * Compacts every sealed journal at least `compactionSweepThreshold` dead,
    * after the tasks queued before. When another process holds the lease, it
-   * is doing this work: an empty report.
+   * is doing this work: an empty report, marked `leaseHeld`.
    */
-  compactNow(): Promise<CompactionReport> {
+  compactNow(onProgress?: CompactionProgress): Promise<CompactionReport> {
     const store = this.#store
     const sweep = store.options.compactionSweepThreshold
     return this.#enqueue(() => this.#lease.run(async () => {
       store.catchUp()
-      const report = await compact(store.disk, compactionCandidates(store.disk, sweep, sweep), store.options.compactionSliceMs, this.#stopped)
+      const ids = compactionCandidates(store.disk, sweep, sweep)
+      onProgress?.(0, ids.length)
+      const report = await compact(store.disk, ids, store.options.compactionSliceMs, this.#stopped, onProgress)
       store.counters.noteCompaction(report)
       return report
-    }, NOTHING_COMPACTED))
+    }, LEASE_HELD))
   }
 
   /** No queued task starts from now on; resolves when the one under way (if any) ends. The lease is released after. */

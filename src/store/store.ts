@@ -1,10 +1,10 @@
 import { SpillwayError, withErrorCode } from '../errors.js'
 import type { CorruptionReport } from '../journal/corruption.js'
-import { FLAG_PURGE, FLAG_TOMBSTONE } from '../journal/format.js'
+import { FLAG_COMPRESSED, FLAG_PURGE, FLAG_TOMBSTONE } from '../journal/format.js'
 import { JournalDir } from '../journal/journal-dir.js'
 import { valueBytes } from '../input-bytes.js'
 import { backend as defaultBackend, mappingFor, type BackendName } from '../native.js'
-import type { CompactionReport } from './compactor.js'
+import type { CompactionProgress, CompactionReport } from './compactor.js'
 import { DirectoryLock } from './directory-lock.js'
 import { DiskTier, EncodedKey } from './disk-tier.js'
 import { Doorkeeper } from './doorkeeper.js'
@@ -14,13 +14,14 @@ import { Maintenance } from './maintenance.js'
 import { FollowedRecords } from './followed-records.js'
 import { DurabilityPolicy } from './durability.js'
 import { HeapTier } from './heap-tier.js'
+import { journalStatsOf, type JournalStats } from './journal-stats.js'
 import { KeySnapshot } from './key-snapshot.js'
 import { LeaseTable } from './lease-table.js'
 import { ReadMarks } from './read-marks.js'
 import { RecoveryPoint } from './recovery-point.js'
 import { resolveStoreOptions, type BackgroundOperation, type ResolvedStoreOptions, type StoreOptions } from './options.js'
 import { StoreCounters, type StoreStats } from './stats.js'
-import { decodeValue, encodeTags, encodeValue, MAX_TAG_BLOCK_BYTES } from './stored-value.js'
+import { decodeTags, decodeValue, encodeTags, encodeValue, MAX_TAG_BLOCK_BYTES } from './stored-value.js'
 import { sameBlock, TagIndex, tagBlockOf } from './tag-index.js'
 import { otherCarries, purgeTagged } from './tag-purge.js'
 import { checkFitsJournal, expiryOf, fitsJournal, storedBytes } from './write-checks.js'
@@ -30,6 +31,24 @@ export interface SetOptions {
   ttl?: number
   /** Tags for purgeTag. */
   tags?: string[]
+}
+
+/** What `Store.describe` tells of an entry. */
+export interface EntryInfo {
+  /** Bytes of the value, as `get` returns it. */
+  size: number
+  /** When it stops being readable, in ms since the Unix epoch; undefined when it never expires. */
+  expiresAt: number | undefined
+  /** Its tags, as given to `set`. */
+  tags: string[]
+  /** Where its record is on disk; undefined for an entry held only in the heap tier. */
+  journal: number | undefined
+  offset: number | undefined
+}
+
+export interface CompactOptions {
+  /** Told after each journal the compaction deals with: `done` of `total`, starting with 0 of `total`. */
+  onProgress?: CompactionProgress
 }
 
 /** The options of a set that passes none: one object, not one per call. */
@@ -203,6 +222,34 @@ export class Store {
     return value
   }
 
+  /**
+   * What `key` holds (size, expiry, tags, where it is on disk), or undefined
+   * when it holds no unexpired value. Does not count as a read, and reads
+   * the value only to learn its size when it is compressed.
+   */
+  describe(key: string): EntryInfo | undefined {
+    this.#checkOpen()
+    this.#follower?.catchUp()
+    const now = this.options.now()
+    const cached = typeof key === 'string' ? this.#heap.peek(key) : undefined
+    if (cached?.heapOnly === true && (cached.expiresAt === 0 || cached.expiresAt > now)) {
+      return { size: cached.value.byteLength, expiresAt: cached.expiresAt || undefined, tags: this.#tags.heapOnlyTagsOf(key), journal: undefined, offset: undefined }
+    }
+    const slot = this.#disk.find(this.#key.encode(key), now)
+    if (slot < 0) return undefined
+    const record = this.#disk.record!
+    const block = tagBlockOf(record.flags, record.value)
+    return {
+      size: (record.flags & FLAG_COMPRESSED) !== 0
+        ? decodeValue(record.value, record.flags).byteLength
+        : record.value.byteLength - (block === undefined ? 0 : 2 + block.byteLength),
+      expiresAt: record.expiresAt || undefined,
+      tags: block === undefined || block.byteLength === 0 ? [] : decodeTags(block),
+      journal: this.#disk.keydir.journalId(slot),
+      offset: this.#disk.keydir.offset(slot),
+    }
+  }
+
   /** Whether `key` holds an unexpired value. Does not count as a read. */
   has(key: string): boolean {
     this.#checkOpen()
@@ -360,11 +407,12 @@ export class Store {
   /**
    * Compacts every sealed journal at least `compactionSweepThreshold` dead,
    * now. When another process sharing the directory holds the maintenance
-   * lease, it is doing this work: resolves at once with an empty report.
+   * lease, it is doing this work: resolves at once with an empty report
+   * whose `leaseHeld` is true.
    */
-  async compact(): Promise<CompactionReport> {
+  async compact(options: CompactOptions = {}): Promise<CompactionReport> {
     this.#checkOpen()
-    return this.#maintenance.compactNow()
+    return this.#maintenance.compactNow(options.onProgress)
   }
 
   /** The backend the store's journals use: 'mmap' shares the directory with other processes, 'pread' keeps it to itself. */
@@ -379,6 +427,13 @@ export class Store {
 
   stats(): StoreStats {
     return this.#counters.snapshot(this.#heap, this.#disk, this.options)
+  }
+
+  /** Each journal open here, oldest first, with its state and dead ratio (as this process counts them). */
+  journalStats(): JournalStats[] {
+    this.#checkOpen()
+    this.#follower?.catchUp()
+    return journalStatsOf(this.#disk)
   }
 
   /** Flushes (unless durability is 'none'), closes the journals and unlocks the directory. */

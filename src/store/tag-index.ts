@@ -123,6 +123,11 @@ export class TagIndex {
     }
   }
 
+  /** The tags of a key held only in the heap tier (empty when it has none). */
+  heapOnlyTagsOf(key: string): string[] {
+    return [...(this.#heapOnlyTags.get(key) ?? [])]
+  }
+
   /** The heap-only keys carrying `tag`, copied so the caller may delete while iterating. */
   heapOnlyWith(tag: string): string[] {
     return [...(this.#heapOnlyByTag.get(tag) ?? [])]
