@@ -82,9 +82,8 @@ async function runProxy(flags: ProxyFlags, command: Command): Promise<void> {
     // A bad option value (the target URL, a timeout out of range): usage.
     command.error(`error: ${(err as Error).message}`, { exitCode: USAGE_ERROR })
   }
-  // Resolves once the store is open, rejects with the reason it could not be.
   try {
-    await proxy.purgeTag('\u0000spillway-proxy-ready')
+    await proxy.ready
   } catch (err) {
     console.error(`spillway proxy: the cache in ${dir} could not be opened: ${(err as Error).message}`)
     await proxy.close().catch(() => {})
