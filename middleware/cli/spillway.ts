@@ -10,6 +10,7 @@ import path from 'node:path'
 import tls from 'node:tls'
 import { Command, CommanderError } from 'commander'
 import { createCachingProxy, type ProxyOptions } from '../proxy.js'
+import { dashboardCommand } from './dashboard-command.js'
 import { logRequests } from './request-log.js'
 import { parseDuration, parsePort, parseSize } from './units.js'
 
@@ -55,6 +56,8 @@ program.command('proxy')
   .option('--ca <file>', 'PEM certificate(s) to trust for an https: target, besides Node\'s own')
   .option('--preserve-host', 'send the client\'s Host to the origin instead of the target\'s')
   .action(runProxy)
+
+program.addCommand(dashboardCommand)
 
 try {
   await program.parseAsync(process.argv)

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import createDebug from 'debug'
-import { openStore, type Store } from '../../src/index.js'
+import { openStore, type Store, type StoreStats } from '../../src/index.js'
 import { defaultKey, type CacheRequest } from './cache-key.js'
 import { encodeCachedResponse, type CachedHead } from './cached-response.js'
 import { DecodedEntries } from './decoded-entries.js'
@@ -60,6 +60,12 @@ export type HttpCacheMiddleware = ((req: IncomingMessage, res: ServerResponse, n
    * compression, request ids) must shape what is stored and served.
    */
   handler(app: RequestListener): RequestListener
+  /**
+   * The stats() of the store under the cache (its tiers, journals,
+   * compactions and evictions), or undefined while it opens or when it
+   * could not.
+   */
+  storeStats(): StoreStats | undefined
 }
 
 export interface HttpCacheStats {
@@ -364,6 +370,7 @@ export function httpCache(options: HttpCacheOptions, internals: HttpCacheInterna
     }
   })
   middleware.stats = () => ({ ...stats, bufferedBytes: buffered.bytes })
+  middleware.storeStats = () => store?.stats()
   middleware.events = events
   middleware.close = async () => {
     // A store that never opened has nothing to close (its error was logged when it failed).
