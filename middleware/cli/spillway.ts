@@ -32,6 +32,7 @@ interface ProxyFlags {
   bodyTimeout?: number
   ca?: string
   preserveHost?: boolean
+  dashboard?: string
 }
 
 const program = new Command()
@@ -55,6 +56,7 @@ program.command('proxy')
   .option('--body-timeout <duration>', 'longest pause inside the origin\'s body before the response is cut (default 60s)', parseDuration)
   .option('--ca <file>', 'PEM certificate(s) to trust for an https: target, besides Node\'s own')
   .option('--preserve-host', 'send the client\'s Host to the origin instead of the target\'s')
+  .option('--dashboard <path>', 'serve the live dashboard at this path instead of forwarding it, e.g. /_spillway')
   .action(runProxy)
 
 program.addCommand(dashboardCommand)
@@ -80,6 +82,7 @@ async function runProxy(flags: ProxyFlags, command: Command): Promise<void> {
     headersTimeoutMs: flags.headersTimeout,
     bodyTimeoutMs: flags.bodyTimeout,
     preserveHost: flags.preserveHost === true,
+    dashboard: flags.dashboard ?? false,
   }
   if (flags.ca !== undefined) {
     let pem: string

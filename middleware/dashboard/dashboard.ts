@@ -62,6 +62,16 @@ export function createDashboard(source: StatsSource, options: DashboardOptions =
   const events = new EventEmitter()
 
   function serve(req: IncomingMessage, res: ServerResponse, relative: string): void {
+    try {
+      route(req, res, relative)
+    } catch (err) {
+      debug('dashboard request failed: %s', err)
+      if (!res.headersSent) plain(res, 500, `${(err as Error).message}\n`)
+      else res.destroy()
+    }
+  }
+
+  function route(req: IncomingMessage, res: ServerResponse, relative: string): void {
     res.setHeader('content-security-policy', CSP)
     res.setHeader('x-content-type-options', 'nosniff')
     res.setHeader('referrer-policy', 'no-referrer')
@@ -91,15 +101,7 @@ export function createDashboard(source: StatsSource, options: DashboardOptions =
     })
   }
 
-  const dashboard = ((req: IncomingMessage, res: ServerResponse) => {
-    try {
-      serve(req, res, relativePath(req))
-    } catch (err) {
-      debug('dashboard request failed: %s', err)
-      if (!res.headersSent) plain(res, 500, `${(err as Error).message}\n`)
-      else res.destroy()
-    }
-  }) as Dashboard
+  const dashboard = ((req: IncomingMessage, res: ServerResponse) => serve(req, res, relativePath(req))) as Dashboard
   Object.defineProperties(dashboard, {
     clients: { get: () => streams.size },
     sampling: { get: () => sampler.running },
@@ -148,7 +150,7 @@ function sendAsset(req: IncomingMessage, res: ServerResponse, name: string): voi
   res.setHeader('cache-control', name === 'index.html' ? 'no-store' : 'private, no-cache')
   res.setHeader('etag', asset.etag)
   res.setHeader('content-type', asset.type)
-  if (req.headers['if-none-match'] === asset.etag) {
+  if ((req.headers['if-none-match'] ?? '').split(',').some((tag) => tag.trim() === asset.etag)) {
     res.statusCode = 304
     return void res.end()
   }
@@ -167,4 +169,11 @@ function plain(res: ServerResponse, status: number, text: string): void {
   res.setHeader('content-type', 'text/plain; charset=utf-8')
   res.setHeader('cache-control', 'no-store')
   res.end(text)
+}
+
+/** The path of `url` below `mount` ('' for the mount itself), or undefined when it is not at or below it. */
+export function pathBelow(mount: string, url: string): string | undefined {
+  const path = pathOf(url)
+  if (path === mount) return ''
+  return path.startsWith(`${mount}/`) ? path.slice(mount.length) : undefined
 }
