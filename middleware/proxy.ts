@@ -7,10 +7,13 @@
  *   const proxy = createCachingProxy({ target: 'http://127.0.0.1:3000', dir: '.cache/proxy' })
  *   const { url, close } = await proxy.listen(8080, '127.0.0.1')
  *   // or: http.createServer(proxy).on('upgrade', proxy.upgrade).listen(8080)
+ *
+ * With `dashboard: '/_spillway'` it serves its live dashboard at that path.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { Pool } from 'undici'
+import type { StoreStats } from '../src/index.js'
 import { httpCache, type HttpCacheControls } from './core/http-cache.js'
 import type { HttpCacheOptions } from './core/options.js'
 import { forwardedInputs } from './core/request-guard.js'
@@ -30,6 +33,8 @@ export type { HttpCacheStats } from './core/http-cache.js'
  * purgePrefix, purgeTag, stats and events as on the middleware.
  */
 export type CachingProxy = ((req: IncomingMessage, res: ServerResponse) => void) & Omit<HttpCacheControls, 'close'> & {
+  /** The stats() of the store under the cache, or undefined while it opens (or when it could not). */
+  storeStats(): StoreStats | undefined
   /** The listener for a server's 'upgrade' event: the request passes through to the origin at the socket level. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
   /** Listens on `port` (0: any free one) and `host` (@default '127.0.0.1'), with graceful shutdown. */
@@ -83,6 +88,7 @@ export function createCachingProxy(options: ProxyOptions): CachingProxy {
     purgePrefix: cache.purgePrefix,
     purgeTag: cache.purgeTag,
     stats: cache.stats,
+    storeStats: cache.storeStats,
     events: cache.events,
     upgrade,
     close,
