@@ -6,13 +6,14 @@ import { openStore, type Store } from '../../src/index.js'
  * Opens the store in `dir` as one more process sharing it, to watch its
  * stats(), and nothing else: it takes the journal size the directory was
  * created with (all sharers must agree; src/journal/FORMAT.md §Files, `LOCK`),
- * keeps no heap tier, and neither evicts (no disk bound of its own) nor
- * compacts on its own: that stays with the processes that write.
+ * keeps no heap tier, and runs no maintenance (no disk bound of its own,
+ * no compaction, never the maintenance lease): that stays with the
+ * processes that write.
  * A directory that holds no store is refused rather than created.
  */
 export async function openToWatch(dir: string): Promise<Store> {
   const journalBytes = journalBytesOf(dir)
-  return openStore({ dir, journalBytes, maxHeapBytes: 0, maxDiskBytes: Infinity, autoCompact: false })
+  return openStore({ dir, journalBytes, maxHeapBytes: 0, maxDiskBytes: Infinity, autoCompact: false, maintenance: false })
 }
 
 function journalBytesOf(dir: string): number {
