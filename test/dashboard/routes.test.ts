@@ -8,9 +8,26 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { describe, it } from 'node:test'
+import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import connect from 'connect'
+import { httpCache } from '../../middleware/express.js'
+import { tempDir } from '../helpers/temp-dir.js'
 import { startDashboardApp } from './dashboard-app.js'
+
+/** `listener` on port 0 until the test file ends; its base URL. */
+async function serve(listener: http.RequestListener, close: () => Promise<void>): Promise<string> {
+  const server = http.createServer(listener)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  after(async () => {
+    await close()
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
@@ -116,5 +133,21 @@ describe('the page and its files', () => {
       assert.ok(shipped, `middleware/dashboard/page/${file} is in "files"`)
     }
     assert.ok(pkg.dependencies.uplot, 'uplot is a dependency, not a devDependency: the page needs it at run time')
+  })
+
+  it('mounts in Connect and as a node:http listener of its own, the same routes', async () => {
+    const cache = httpCache({ dir: tempDir('dashboard-connect') })
+    const app = connect()
+    app.use('/ops/_spillway', cache.dashboard())
+    const mounted = await serve(app, () => cache.close())
+    const redirect = await fetch(`${mounted}/ops/_spillway`, { redirect: 'manual' })
+    assert.equal(redirect.headers.get('location'), './_spillway/')
+    assert.equal((await fetch(`${mounted}/ops/_spillway/`)).headers.get('content-type'), 'text/html; charset=utf-8')
+    assert.equal((await fetch(`${mounted}/ops/_spillway/assets/dashboard.css`)).headers.get('content-type'), 'text/css; charset=utf-8')
+
+    const alone = await serve(cache.dashboard(), async () => {})
+    assert.equal((await fetch(`${alone}/`)).headers.get('content-type'), 'text/html; charset=utf-8')
+    assert.equal((await fetch(`${alone}/assets/format.js`)).status, 200)
+    assert.equal((await fetch(`${alone}/other`)).status, 404)
   })
 })
