@@ -22,8 +22,8 @@ interface DashboardFlags {
 }
 
 /** Said on the page: what a watching process cannot see. */
-const NOTE = 'Counters of hits and misses are per process: this one reads nothing, so they stay at 0. ' +
-  'Sizes, entries and journals are the directory\'s. Mount cache.dashboard() in an app to see its own hits.'
+const NOTE = 'The heap tier and the counts of hits and misses belong to each process: this one reads nothing, so they stay at 0. ' +
+  'Disk bytes, entries and journals are the directory\'s. Mount cache.dashboard() in an app to see its own.'
 
 export const dashboardCommand = new Command('dashboard')
   .description('serve a live dashboard of a cache directory (sizes, entries, journals, compactions, evictions) while other processes use it')

@@ -37,7 +37,11 @@ export type Dashboard = ((req: IncomingMessage, res: ServerResponse, next?: unkn
   readonly sampling: boolean
   /** 'connected' and 'disconnected' (with the number of streams then open) as event streams open and close. */
   readonly events: EventEmitter
-  /** Ends every event stream and stops the sampler (at shutdown: an open stream would keep a server from closing). */
+  /**
+   * Ends every event stream and stops the sampler, for good: at shutdown,
+   * as an open stream would keep a server from closing. Later requests for
+   * the stream get a 503; the page and its files are still served.
+   */
   close(): void
 }
 
@@ -60,6 +64,7 @@ export function createDashboard(source: StatsSource, options: DashboardOptions =
   const sampler = new Sampler(() => sampleEvent(sample()), intervalMs)
   const streams = new Set<ServerResponse>()
   const events = new EventEmitter()
+  let closed = false
 
   function serve(req: IncomingMessage, res: ServerResponse, relative: string): void {
     try {
@@ -92,6 +97,11 @@ export function createDashboard(source: StatsSource, options: DashboardOptions =
       res.writeHead(200, STREAM_HEADERS)
       return void res.end()
     }
+    if (closed) {
+      // Shutting down: an EventSource gives up on a status other than 200, instead of reconnecting.
+      res.setHeader('connection', 'close')
+      return plain(res, 503, 'the dashboard is closed\n')
+    }
     streams.add(res)
     events.emit('connected', streams.size)
     streamSamples(res, sampler, () => {
@@ -110,6 +120,7 @@ export function createDashboard(source: StatsSource, options: DashboardOptions =
     serve,
     events,
     close: () => {
+      closed = true
       sampler.close()
       for (const res of streams) res.end()
     },

@@ -11,6 +11,8 @@ export const STREAM_HEADERS = {
   // nginx buffers proxied responses unless told not to; events would then arrive in bursts.
   'x-accel-buffering': 'no',
   'x-content-type-options': 'nosniff',
+  // A stream holds its connection for as long as it lasts; once it ends, the connection goes too, rather than idle on.
+  'connection': 'close',
 }
 
 /**

@@ -82,6 +82,10 @@ describe('the event stream', () => {
     await events.ended
     assert.equal(app.dashboard.clients, 0)
     assert.equal(app.dashboard.sampling, false)
+    // A page that reconnects now is told to stop (an EventSource gives up on a 503), and no sampling starts again.
+    const again = await fetch(`${app.dashboardUrl}events`)
+    assert.equal(again.status, 503)
+    assert.equal(app.dashboard.sampling, false)
   })
 
   it('a HEAD of the stream gets its headers and no subscription', async () => {
