@@ -42,7 +42,7 @@ function figuresOf(store: StoreStats, http: HttpCacheStats): Figures {
     'disk-bytes': value(store.disk.bytes),
     'disk-max-bytes': value(store.disk.maxBytes),
     'journals-active': text(store.journals.active),
-    'journals-sealed': text(store.journals.mapped - store.journals.active),
+    'journals-sealed': text(Math.max(0, store.journals.mapped - store.journals.active)),
     'journals-cold': text(store.journals.cold),
     'dead-ratio': value(store.disk.deadRatio),
     'compaction-runs': text(store.compaction.runs),

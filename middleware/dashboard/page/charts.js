@@ -67,7 +67,7 @@ export const CHARTS = [
     point: (cur) => {
       if (!cur.store) return [null, null, null, null]
       const j = cur.store.journals
-      return [j.active, j.mapped - j.active, j.cold, cur.store.disk.deadRatio]
+      return [j.active, Math.max(0, j.mapped - j.active), j.cold, cur.store.disk.deadRatio]
     },
     y: {},
     right: { label: 'dead ratio', from: 3 },

@@ -48,7 +48,7 @@ function showFigures(cur, prev) {
   showCount('disk-entries', s.disk.entries)
   show('keydir-bytes', bytes(s.disk.keydirBytes), s.disk.keydirBytes)
   showCount('journals-active', s.journals.active)
-  showCount('journals-sealed', s.journals.mapped - s.journals.active)
+  showCount('journals-sealed', Math.max(0, s.journals.mapped - s.journals.active))
   showCount('journals-cold', s.journals.cold)
   show('dead-ratio', percent(s.disk.deadRatio), s.disk.deadRatio)
   show('write-amplification', s.writeAmplification.toFixed(2), s.writeAmplification)
