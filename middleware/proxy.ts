@@ -7,6 +7,8 @@
  *   const proxy = createCachingProxy({ target: 'http://127.0.0.1:3000', dir: '.cache/proxy' })
  *   const { url, close } = await proxy.listen(8080, '127.0.0.1')
  *   // or: http.createServer(proxy).on('upgrade', proxy.upgrade).listen(8080)
+ *
+ * With `dashboard: '/_spillway'` it serves its live dashboard at that path.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
@@ -17,6 +19,7 @@ import { forwardedInputs } from './core/request-guard.js'
 import { droppedEndToEnd } from './proxy/forwarding-headers.js'
 import { forwardToOrigin } from './proxy/origin-request.js'
 import { resolveProxyOptions, type ProxyOptions } from './proxy/options.js'
+import { createDashboard, pathBelow } from './dashboard/dashboard.js'
 import { listenProxy, type ListeningProxy } from './proxy/proxy-server.js'
 import { tunnelUpgrade } from './proxy/upgrade.js'
 
@@ -39,7 +42,7 @@ export type CachingProxy = ((req: IncomingMessage, res: ServerResponse) => void)
 
 /** Options the proxy takes itself; the rest are the cache's. */
 const PROXY_ONLY = ['target', 'preserveHost', 'via', 'xForwardedFor', 'xForwardedProto', 'xForwardedHost', 'connectTimeoutMs',
-  'headersTimeoutMs', 'bodyTimeoutMs', 'connections', 'tls'] as const
+  'headersTimeoutMs', 'bodyTimeoutMs', 'connections', 'tls', 'dashboard'] as const
 
 /** Marks the key's part for fields a client dropped through Connection (see droppedEndToEnd); no URL holds it. */
 const DROPPED = '\u0001dropped='
@@ -62,10 +65,17 @@ export function createCachingProxy(options: ProxyOptions): CachingProxy {
     bodyTimeout: opts.bodyTimeoutMs,
   })
   const tunnels = new Set<Duplex>()
-  const handle = (req: IncomingMessage, res: ServerResponse) => cache(req, res, () => forwardToOrigin(req, res, pool, opts))
+  const mount = opts.dashboard
+  const dashboard = mount === false ? undefined : createDashboard({ label: `proxy to ${opts.target.origin}`, store: () => cache.store()?.stats(), http: cache.stats })
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const relative = mount === false ? undefined : pathBelow(mount, req.url ?? '/')
+    if (relative !== undefined) return dashboard!.serve(req, res, relative)
+    cache(req, res, () => forwardToOrigin(req, res, pool, opts))
+  }
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => tunnelUpgrade(req, socket, head, opts, tunnels)
   let closing: Promise<void> | undefined
   const close = () => (closing ??= (async () => {
+    dashboard?.close()
     for (const tunnel of tunnels) tunnel.destroy()
     await pool.close()
     await cache.close()
@@ -80,6 +90,6 @@ export function createCachingProxy(options: ProxyOptions): CachingProxy {
     ready: cache.ready,
     upgrade,
     close,
-    listen: (port: number, host = '127.0.0.1') => listenProxy({ handle, upgrade, tunnels, close }, port, host),
+    listen: (port: number, host = '127.0.0.1') => listenProxy({ handle, upgrade, tunnels, endStreams: () => dashboard?.close(), close }, port, host),
   })
 }

@@ -28,6 +28,7 @@ interface ProxyFlags {
   bodyTimeout?: number
   ca?: string
   preserveHost?: boolean
+  dashboard?: string
 }
 
 /** Adds `spillway proxy` to the program. */
@@ -47,6 +48,7 @@ export function addProxyCommand(program: Command): Command {
     .option('--body-timeout <duration>', 'longest pause inside the origin\'s body before the response is cut (default 60s)', parseDuration)
     .option('--ca <file>', 'PEM certificate(s) to trust for an https: target, besides Node\'s own')
     .option('--preserve-host', 'send the client\'s Host to the origin instead of the target\'s')
+    .option('--dashboard <path>', 'serve the live dashboard at this path instead of forwarding it, e.g. /_spillway')
     .action(runProxy)
 }
 
@@ -64,6 +66,7 @@ async function runProxy(flags: ProxyFlags, command: Command): Promise<void> {
     headersTimeoutMs: flags.headersTimeout,
     bodyTimeoutMs: flags.bodyTimeout,
     preserveHost: flags.preserveHost === true,
+    dashboard: flags.dashboard ?? false,
   }
   if (flags.ca !== undefined) {
     let pem: string

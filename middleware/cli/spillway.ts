@@ -7,6 +7,7 @@
  */
 import { Command, CommanderError } from 'commander'
 import { addCompactCommand } from './compact-command.js'
+import { addDashboardCommand } from './dashboard-command.js'
 import { addDumpCommand } from './dump-command.js'
 import { USAGE_ERROR } from './exit-codes.js'
 import { addGetCommand } from './get-command.js'
@@ -27,7 +28,8 @@ const program = new Command()
   .exitOverride()
   .showHelpAfterError()
 
-for (const add of [addProxyCommand, addStatsCommand, addVerifyCommand, addCompactCommand, addDumpCommand, addGetCommand, addPurgeCommand]) add(program)
+const commands = [addProxyCommand, addStatsCommand, addVerifyCommand, addCompactCommand, addDumpCommand, addGetCommand, addPurgeCommand, addDashboardCommand]
+for (const add of commands) add(program)
 
 try {
   await program.parseAsync(process.argv)

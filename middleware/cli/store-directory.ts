@@ -40,15 +40,22 @@ export function storeDirectoryArgument(command: Command, dirArgument: string): S
 }
 
 /**
+ * How a command joins a directory others use: no disk budget, no automatic
+ * compaction and no maintenance of its own (it never takes the maintenance
+ * lease from the writers when their turn comes), so a look at a directory
+ * never evicts or compacts anything; `compact()` still runs when called.
+ */
+export const LOOKING_ON: Partial<StoreOptions> = Object.freeze({ maxDiskBytes: Infinity, autoCompact: false, maintenance: false })
+
+/**
  * Opens the directory as one more store beside the processes using it (the
- * mmap backend shares it): with the journal size they agreed on, and with
- * no disk budget and no automatic compaction of its own, so a look at a
- * directory never evicts or compacts anything on this process's account.
- * A store that cannot be opened ends the command with exit code 1.
+ * mmap backend shares it), with the journal size they agreed on and
+ * LOOKING_ON. A store that cannot be opened ends the command with exit
+ * code 1.
  */
 export async function openStoreDirectory(name: string, { dir, info }: StoreDirectory, options: Partial<StoreOptions> = {}): Promise<Store> {
   try {
-    return await openStore({ dir, journalBytes: info.journalBytes, maxDiskBytes: Infinity, autoCompact: false, ...options })
+    return await openStore({ dir, journalBytes: info.journalBytes, ...LOOKING_ON, ...options })
   } catch (err) {
     const code = err instanceof SpillwayError || (err as NodeJS.ErrnoException).code !== undefined ? ` (${(err as NodeJS.ErrnoException).code})` : ''
     console.error(`spillway ${name}: the store in ${dir} could not be opened${code}: ${(err as Error).message}`)

@@ -26,6 +26,13 @@ export interface ProxyOptions extends HttpCacheOptions {
   bodyTimeoutMs?: number
   /** Keep-alive connections to the origin, at most. @default 128 */
   connections?: number
+  /**
+   * A path where the proxy serves its live dashboard (middleware/dashboard/)
+   * instead of forwarding, such as '/_spillway'; false serves none. Anyone
+   * who can reach the proxy can read it: put it behind the same guard as
+   * other admin pages. @default false
+   */
+  dashboard?: string | false
   /** TLS options for an `https:` target (`ca` for a private CA, say). @default Node's defaults */
   tls?: Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>
 }
@@ -42,6 +49,7 @@ export interface ResolvedProxyOptions {
   bodyTimeoutMs: number
   connections: number
   tls: ProxyOptions['tls']
+  dashboard: string | false
 }
 
 const THING = 'createCachingProxy'
@@ -75,5 +83,15 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     bodyTimeoutMs: checkInteger(THING, 'bodyTimeoutMs', options.bodyTimeoutMs ?? 60_000, 1, DAY_MS),
     connections: checkInteger(THING, 'connections', options.connections ?? 128, 1, 65_536),
     tls: options.tls,
+    dashboard: dashboardPathOf(options.dashboard ?? false),
   }
+}
+
+/** A path of one or more segments, none of them '.' or '..', no trailing '/': requests at it or below it are the dashboard's. */
+function dashboardPathOf(path: unknown): string | false {
+  if (path === false) return false
+  if (typeof path !== 'string' || !/^(\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/.test(path) || path.split('/').some((s) => s === '.' || s === '..')) {
+    throw new TypeError(`${THING} options.dashboard must be a path such as '/_spillway' (not '/', no query, no trailing '/') or false; got ${JSON.stringify(path)}`)
+  }
+  return path
 }

@@ -22,6 +22,8 @@ export interface ProxyHandlers {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
   /** Open upgraded tunnels, closed at shutdown. */
   tunnels: Set<Duplex>
+  /** Ends the responses that never end by themselves (the dashboard's event streams), as shutdown starts. */
+  endStreams(): void
   close(): Promise<void>
 }
 
@@ -60,6 +62,7 @@ export async function listenProxy(proxy: ProxyHandlers, port: number, host: stri
       for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close')
       server.closeIdleConnections()
       for (const tunnel of proxy.tunnels) tunnel.destroy()
+      proxy.endStreams()
       const cut = setTimeout(() => server.closeAllConnections(), graceMs)
       cut.unref()
       await closed

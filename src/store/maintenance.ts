@@ -54,9 +54,9 @@ export class Maintenance {
     return this.#queue
   }
 
-  /** A look at the disk budget and the compaction thresholds, soon; at most one such look waits at a time. */
+  /** A look at the disk budget and the compaction thresholds, soon; at most one such look waits at a time; none with `maintenance: false`. */
   schedule(): void {
-    if (this.#queued || this.#closed) return
+    if (this.#queued || this.#closed || !this.#store.options.maintenance) return
     this.#queued = true
     this.#enqueue(() => {
       this.#queued = false

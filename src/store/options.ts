@@ -56,6 +56,15 @@ export interface StoreOptions {
   compactionSweepThreshold?: number
   /** Compact automatically after a journal fills. @default true */
   autoCompact?: boolean
+  /**
+   * Whether this store runs compaction and disk-budget eviction after a
+   * journal fills (its own or, on a shared directory, another process's).
+   * false suits a process that only watches or reads a directory others
+   * write (`spillway dashboard DIR`): it then never takes the maintenance
+   * lease from them, so no turn of theirs is skipped for it. `compact()`
+   * still compacts when called. @default true
+   */
+  maintenance?: boolean
   /** Milliseconds a compaction works before it yields to the event loop. @default 4 */
   compactionSliceMs?: number
   /** @default 'point-in-time' */
@@ -115,6 +124,7 @@ export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions
     compactionThreshold,
     compactionSweepThreshold,
     autoCompact: checkBoolean(THING, 'autoCompact', options.autoCompact ?? true),
+    maintenance: checkBoolean(THING, 'maintenance', options.maintenance ?? true),
     compactionSliceMs: checkInteger(THING, 'compactionSliceMs', options.compactionSliceMs ?? 4, 0, 1000),
     recovery: checkOneOf(THING, 'recovery', options.recovery ?? 'point-in-time', RECOVERY_MODES),
     onCorruption: options.onCorruption === undefined ? undefined : checkFunction(THING, 'onCorruption', options.onCorruption),

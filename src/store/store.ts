@@ -425,7 +425,9 @@ export class Store {
     return this.#closed
   }
 
+  /** The numbers of this store; on a shared directory, after what other processes appended (entries, bytes, journals). */
   stats(): StoreStats {
+    this.#follower?.catchUp()
     return this.#counters.snapshot(this.#heap, this.#disk, this.options)
   }
 
