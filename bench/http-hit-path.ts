@@ -26,23 +26,14 @@ import { pathToFileURL } from 'node:url'
 import express, { type Express, type RequestHandler } from 'express'
 import { report, type Row } from './lib/harness.js'
 import { CACHE_CONTROL, ROUTE, buildBody } from './lib/http-common.js'
+import { integerArg } from './lib/args.js'
 
 interface Apicache { middleware(duration: string): RequestHandler }
 interface SpillwayExpress { httpCache(options: { dir: string; maxHeapBytes: number }): RequestHandler & { close(): Promise<void> } }
 
-const args = process.argv.slice(2)
-function numberArg(name: string, fallback: number): number {
-  const raw = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
-  const n = raw === undefined ? fallback : Number(raw)
-  if (!Number.isInteger(n) || n <= 0) {
-    console.error(`--${name} must be a positive integer`)
-    process.exit(2)
-  }
-  return n
-}
-const HITS = numberArg('hits', process.env.BENCH_QUICK === '1' ? 5000 : 20000)
-const ROUNDS = numberArg('rounds', process.env.BENCH_QUICK === '1' ? 5 : 9)
-const BASELINE = args.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length)
+const HITS = integerArg('hits', process.env.BENCH_QUICK === '1' ? 5000 : 20000)
+const ROUNDS = integerArg('rounds', process.env.BENCH_QUICK === '1' ? 5 : 9)
+const BASELINE = process.argv.slice(2).find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length)
 
 /** A socket that takes every byte and goes nowhere: the response is built in full, and nothing waits on I/O. */
 class NullSocket extends Duplex {

@@ -37,21 +37,12 @@ import { SpillwayCacheStore } from '../middleware/undici-store.js'
 import type { CacheKey, CacheStore, GetResult } from '../middleware/undici/contract.js'
 import { report, type Row } from './lib/harness.js'
 import { xorshift } from './lib/seeded-random.js'
+import { integerArg } from './lib/args.js'
 
-const args = process.argv.slice(2)
-function numberArg(name: string, fallback: number): number {
-  const raw = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
-  const n = raw === undefined ? fallback : Number(raw)
-  if (!Number.isInteger(n) || n <= 0) {
-    console.error(`--${name} must be a positive integer`)
-    process.exit(2)
-  }
-  return n
-}
 const QUICK = process.env.BENCH_QUICK === '1'
-const HITS = numberArg('hits', QUICK ? 5000 : 20000)
-const ROUNDS = numberArg('rounds', QUICK ? 3 : 7)
-const URLS = numberArg('urls', 200)
+const HITS = integerArg('hits', QUICK ? 5000 : 20000)
+const ROUNDS = integerArg('rounds', QUICK ? 3 : 7)
+const URLS = integerArg('urls', 200)
 const BODIES = [{ label: '1 KiB', bytes: 1024 }, { label: '64 KiB', bytes: 64 * 1024 }]
 
 interface Contender { name: string; store: CacheStore; close(): Promise<void> }

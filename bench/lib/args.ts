@@ -13,3 +13,13 @@ export function numberArg(long: string, short: string | undefined, fallback: num
   }
   return n
 }
+
+/** numberArg, for a count: a positive integer, or the run stops. */
+export function integerArg(long: string, fallback: number): number {
+  const n = numberArg(long, undefined, fallback)
+  if (!Number.isInteger(n)) {
+    console.error(`--${long} must be a positive integer`)
+    process.exit(2)
+  }
+  return n
+}
