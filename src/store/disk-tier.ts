@@ -126,6 +126,22 @@ export class DiskTier {
   }
 
   /**
+   * `find` for a read. The keydir's expiry hint is never earlier than its
+   * record's expiry, so when every slot for the hash has passed its hint the
+   * key holds nothing unexpired, and that is known without reading a record.
+   * Those slots stay for the next write of the key, or compaction, to drop:
+   * dropping one here would need its key, which is on disk.
+   */
+  findUnexpired(key: EncodedKey, now: number): number {
+    const keydir = this.keydir
+    for (let slot = keydir.find(key.hash); slot >= 0; slot = keydir.findNext(key.hash, slot)) {
+      const hint = keydir.expiresAt(slot)
+      if (hint === 0 || hint > now) return this.find(key, now)
+    }
+    return -1
+  }
+
+  /**
    * Appends a record for `key` and points its slot (found by the caller, or
    * -1) at it. Returns the new slot. `callerBytes` is the value's size as the
    * caller gave it, before compression and tags, for write amplification.

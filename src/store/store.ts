@@ -204,7 +204,7 @@ export class Store {
     this.#checkOpen()
     this.#counters.heapMisses++
     const k = this.#key.encode(key)
-    const slot = this.#disk.find(k, this.options.now())
+    const slot = this.#disk.findUnexpired(k, this.options.now())
     if (slot < 0) {
       this.#counters.diskMisses++
       return undefined
@@ -235,7 +235,7 @@ export class Store {
     if (cached?.heapOnly === true && (cached.expiresAt === 0 || cached.expiresAt > now)) {
       return { size: cached.value.byteLength, expiresAt: cached.expiresAt || undefined, tags: this.#tags.heapOnlyTagsOf(key), journal: undefined, offset: undefined }
     }
-    const slot = this.#disk.find(this.#key.encode(key), now)
+    const slot = this.#disk.findUnexpired(this.#key.encode(key), now)
     if (slot < 0) return undefined
     const record = this.#disk.record!
     const block = tagBlockOf(record.flags, record.value)
@@ -257,7 +257,7 @@ export class Store {
     const now = this.options.now()
     const cached = typeof key === 'string' ? this.#heap.peek(key) : undefined
     if (cached !== undefined && (cached.expiresAt === 0 || cached.expiresAt > now)) return true
-    return this.#disk.find(this.#key.encode(key), now) >= 0
+    return this.#disk.findUnexpired(this.#key.encode(key), now) >= 0
   }
 
   /**
