@@ -13,7 +13,8 @@ export interface TierStats {
 }
 
 export interface StoreStats {
-  heap: TierStats
+  /** bypassed: reads skip the tier for now, since it hits too rarely to pay for itself (HeapTier.bypass). */
+  heap: TierStats & { bypassed: boolean }
   /**
    * bytes: journal files on disk; keydirBytes: the in-heap index of them;
    * deadRatio: the share of written journal bytes nothing can read any more.
@@ -78,7 +79,7 @@ export class StoreCounters {
     const ids = journals.journalIds()
     const mapped = ids.filter((id) => journals.journal(id)?.mapped === true).length
     return {
-      heap: { entries: heap.entries, bytes: heap.bytes, maxBytes: heap.maxBytes, hits: this.heapHits, misses: this.heapMisses },
+      heap: { entries: heap.entries, bytes: heap.bytes, maxBytes: heap.maxBytes, hits: this.heapHits, misses: this.heapMisses, bypassed: heap.bypassed },
       disk: {
         entries: disk.keydir.size, bytes: journals.diskBytes(), maxBytes: options.maxDiskBytes,
         hits: this.diskHits, misses: this.diskMisses, keydirBytes: disk.keydir.byteSize, diskWrites: this.diskWrites,

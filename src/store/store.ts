@@ -21,7 +21,7 @@ import { ReadMarks } from './read-marks.js'
 import { RecoveryPoint } from './recovery-point.js'
 import { resolveStoreOptions, type BackgroundOperation, type ResolvedStoreOptions, type StoreOptions } from './options.js'
 import { StoreCounters, type StoreStats } from './stats.js'
-import { decodeTags, decodeValue, encodeTags, encodeValue, MAX_TAG_BLOCK_BYTES } from './stored-value.js'
+import { decodeTags, decodeValue, encodeTags, encodeValue, MAX_TAG_BLOCK_BYTES, valuePayload } from './stored-value.js'
 import { sameBlock, TagIndex, tagBlockOf } from './tag-index.js'
 import { otherCarries, purgeTagged } from './tag-purge.js'
 import { checkFitsJournal, expiryOf, fitsJournal, storedBytes } from './write-checks.js'
@@ -196,7 +196,8 @@ export class Store {
     this.#follower?.catchUp()
     // The hot path: close() empties the heap tier first, so a hit means the store is open, and a
     // key that is not a string finds nothing in it and is refused by the checks below.
-    const cached = this.#heap.get(key, this.options.now)
+    const bypassed = this.#heap.bypass()
+    const cached = bypassed ? undefined : this.#heap.get(key, this.options.now)
     if (cached !== undefined) {
       this.#counters.heapHits++
       return cached.value
@@ -212,14 +213,18 @@ export class Store {
     this.#counters.diskHits++
     const keydir = this.#disk.keydir
     const record = this.#disk.record!
-    const value = decodeValue(record.value, record.flags)
     // Promoted on its second disk read: a key read once does not push a hotter one out of the heap tier.
-    if (keydir.wasHit(slot)) this.#heap.set(key, value, record.expiresAt, false)
-    else {
+    // A promoted value is copied once, into the tier, and the caller gets the tier's copy, as a hit would.
+    if (keydir.wasHit(slot)) {
+      if (!bypassed) {
+        const kept = this.#heap.set(key, valuePayload(record.value, record.flags), record.expiresAt, false)
+        if (kept !== undefined) return kept
+      }
+    } else {
       keydir.markHit(slot)
       this.#readMarks.mark(keydir.journalId(slot), keydir.offset(slot))
     }
-    return value
+    return decodeValue(record.value, record.flags)
   }
 
   /**
@@ -288,7 +293,7 @@ export class Store {
       // First sighting: the heap tier only. (A key already on disk is always rewritten there,
       // or the stale disk value would come back once the heap tier dropped this one.)
       this.#counters.admissionSkips++
-      this.#heap.set(key, Buffer.from(bytes), expiresAt, true)
+      this.#heap.set(key, bytes, expiresAt, true)
       this.#tags.setHeapOnly(key, options.tags)
       this.#tags.pruneHeapOnly(this.#heap.entries, (held) => this.#heap.peek(held)?.heapOnly === true)
       return
@@ -303,7 +308,7 @@ export class Store {
     this.#counters.diskWrites++
     // Write-around: a value enters the heap tier on its second read, as one read from disk does, so a
     // bulk load cannot push the hot set out. A value the tier already holds is replaced there.
-    if (this.#heap.peek(key) !== undefined) this.#heap.set(key, Buffer.from(bytes), expiresAt, false)
+    if (this.#heap.peek(key) !== undefined) this.#heap.set(key, bytes, expiresAt, false)
     this.#tags.deleteHeapOnly(key)
     if (tagsChanged) {
       const hash = k.hash

@@ -36,18 +36,23 @@ export function encodeValue(value: Uint8Array, tagBlock: Uint8Array | undefined,
   return { flags: flags | FLAG_TAGGED, bytes }
 }
 
-/** The caller's bytes back from a stored value, as a Buffer the caller owns. */
-export function decodeValue(stored: Uint8Array, flags: number): Buffer {
+/**
+ * The caller's bytes in a stored value: a view of `stored`, valid as long as
+ * it is, or for a compressed value a new array of their own.
+ */
+export function valuePayload(stored: Uint8Array, flags: number): Uint8Array {
   let payload = stored
   if ((flags & FLAG_TAGGED) !== 0) {
     const blockLength = stored[0] | (stored[1] << 8)
     payload = stored.subarray(2 + blockLength)
   }
-  if ((flags & FLAG_COMPRESSED) !== 0) {
-    const raw = uncompress(payload)
-    return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
-  }
-  return Buffer.from(payload)
+  return (flags & FLAG_COMPRESSED) !== 0 ? uncompress(payload) : payload
+}
+
+/** The caller's bytes back from a stored value, as a Buffer the caller owns. */
+export function decodeValue(stored: Uint8Array, flags: number): Buffer {
+  const payload = valuePayload(stored, flags)
+  return (flags & FLAG_COMPRESSED) !== 0 ? Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength) : Buffer.from(payload)
 }
 
 /** Checks tags (non-empty strings with no NUL, the block under 64 KiB) and joins them with NUL; undefined for no tags. */
