@@ -6,9 +6,13 @@
  *
  *   npm run bench -- compression
  *
- * Measured here, the native `snappy` (napi-rs) was slower than snappyjs at
- * every size, so spillway depends on snappyjs; and decompressing a 4 KiB value
- * cost several times a disk-tier read, so compression is off by default.
+ * Measured here (bench/results/compression.md, snappy 7.4.3 installed from
+ * its prebuilt binary with no compiler), the native `snappy` (napi-rs) was
+ * level with snappyjs at 1 and 4 KiB (0.90× to 1.15×) and slower at 16 KiB
+ * (decompress 0.65×): a call into native code and a new Buffer each time
+ * cost what the faster loop saves. So spillway depends on snappyjs, which
+ * needs no binary and so no fallback; and decompressing a 4 KiB value cost
+ * several times a disk-tier read, so compression is off by default.
  */
 import { createRequire } from 'node:module'
 import zlib from 'node:zlib'
@@ -37,9 +41,18 @@ for (const size of [1024, 4096, 16384]) {
     const packed = codec.pack(value)
     const label = `${size / 1024} KiB ${codec.name}`
     rows.push({ name: `${label} compress`, opsPerSec: medianRate(5, () => { for (let i = 0; i < iterations; i++) codec.pack(value); return iterations }),
-      note: `${(packed.byteLength / size).toFixed(2)} of its size` })
+      vs: codec.name === 'snappyjs' ? undefined : `${size / 1024} KiB snappyjs compress`, note: `${(packed.byteLength / size).toFixed(2)} of its size` })
     rows.push({ name: `${label} decompress`, opsPerSec: medianRate(5, () => { for (let i = 0; i < iterations; i++) codec.unpack(packed); return iterations }),
       vs: codec.name === 'snappyjs' ? undefined : `${size / 1024} KiB snappyjs decompress` })
   }
 }
-report('compression', 'Value codecs: compress and decompress ops/s', rows)
+const versions: Record<string, string> = { snappyjs: (require('snappyjs/package.json') as { version: string }).version }
+try {
+  versions.snappy = (require('snappy/package.json') as { version: string }).version
+} catch {
+  versions.snappy = 'not installed'
+}
+report('compression', 'Value codecs: compress and decompress ops/s', rows, {
+  versions: Object.entries(versions).map(([name, version]) => `${name} ${version}`).join(', '),
+  values: 'the first 1, 4 or 16 KiB of a JSON array of user records',
+})

@@ -6,8 +6,9 @@ import { FLAG_COMPRESSED, FLAG_TAGGED } from '../journal/format.js'
  * What a value looks like in a record (FORMAT.md §Tag block): the tag block
  * first when there are tags, then the payload, snappy-compressed when that
  * makes it smaller. snappyjs, not the native `snappy` package: on this
- * project's machines the pure-JS one compresses and decompresses faster (see
- * the closing note of the store issue for the figures).
+ * project's machines the native one is no faster at 1 and 4 KiB and slower
+ * at 16 KiB (bench/results/compression.md), and a pure-JS codec needs no
+ * prebuilt binary to load, nor a fallback when one fails to.
  */
 export interface EncodedValue {
   flags: number
