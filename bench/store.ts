@@ -12,7 +12,9 @@
  *
  * Workloads follow LevelDB's db_bench: 16-byte keys (`String(i).padStart(16, '0')`),
  * 1,000,000 keys of 100-byte values, then 200,000 keys of 4 KiB values
- * (half random, half zeros, so they compress about 2:1 as db_bench's do).
+ * (half random, half zeros, so they compress about 2:1 as db_bench's do);
+ * then, as an HTTP cache sees them, 300,000 URL-like keys of about 85 bytes
+ * with values from 100 B to 4 KiB, mostly small (median about 160 B).
  * `--quick` (or BENCH_QUICK=1, the way to ask through `npm run bench`)
  * divides the key counts by 10; a filter runs only the engines whose name
  * contains it ("lmdb", "spillway", ...).
@@ -54,11 +56,40 @@ const KEY_BYTES = 16
 const OPS = ['fillseq', 'fillrandom', 'overwrite', 'readrandom', 'readmissing', 'readrandom-hot'] as const
 type Op = (typeof OPS)[number]
 
-interface Spec extends Workload { label: string }
+/**
+ * `short` prefixes the rows. `valueBytes` is every value's size, or for
+ * URL-like keys the largest (engines size their maps by it): those values
+ * run from 100 B to 4 KiB, mostly small, as an HTTP cache sees them.
+ */
+interface Spec extends Workload { label: string; short: string; urlKeys?: boolean }
 const WORKLOADS: Spec[] = [
-  { label: '100 B values', valueBytes: 100, keys: 1_000_000 / SCALE },
-  { label: '4 KiB values', valueBytes: 4096, keys: 200_000 / SCALE },
+  { label: '100 B values', short: '100 B', valueBytes: 100, keys: 1_000_000 / SCALE },
+  { label: '4 KiB values', short: '4 KiB', valueBytes: 4096, keys: 200_000 / SCALE },
+  { label: 'URL-like keys of about 80 B, values of 100 B to 4 KiB', short: 'URL', valueBytes: 4096, keys: 300_000 / SCALE, urlKeys: true },
 ]
+const SECTIONS = ['products', 'categories', 'reviews', 'search', 'users']
+
+function keyOf(w: Spec, i: number): string {
+  return w.urlKeys === true
+    ? `https://shop.example.com/api/v2/${SECTIONS[i % SECTIONS.length]}/${i}?page=${i % 13}&sort=price-asc&lang=en-GB`
+    : String(i).padStart(KEY_BYTES, '0')
+}
+
+/** Value sizes, seeded: fixed, or log-uniform from 100 B to 4 KiB with the cube of a uniform draw as exponent (median about 160 B). */
+function valueSizes(w: Spec): Uint32Array {
+  if (w.urlKeys !== true) return new Uint32Array(w.keys).fill(w.valueBytes)
+  const rand = xorshift(0x512e + w.keys)
+  return Uint32Array.from({ length: w.keys }, () => Math.floor(100 * (w.valueBytes / 100) ** (rand() ** 3)))
+}
+
+/** Mean bytes of a key and its value, for MB/s. */
+function meanPairBytes(w: Spec): number {
+  let total = 0
+  for (const size of valueSizes(w)) total += size
+  let keyBytes = 0
+  for (let i = 0; i < w.keys; i += 97) keyBytes += keyOf(w, i).length
+  return total / w.keys + keyBytes / Math.ceil(w.keys / 97)
+}
 
 /** The key and value arrays every engine is fed, built once per workload so that no formatting or allocation is timed. */
 interface Data {
@@ -72,15 +103,18 @@ interface Data {
   missingKeys: string[]
 }
 
-function makeData(w: Workload): Data {
+function makeData(w: Spec): Data {
   const n = w.keys
   const rand = xorshift(0x5eed + n)
-  const key = (i: number): string => String(i).padStart(KEY_BYTES, '0')
+  const key = (i: number): string => keyOf(w, i)
   const keys = Array.from({ length: n }, (_, i) => key(i))
-  const slab = crypto.randomFillSync(Buffer.allocUnsafe(n * w.valueBytes))
-  const half = w.valueBytes >> 1
-  for (let i = 0; i < n; i++) slab.fill(0, i * w.valueBytes + half, (i + 1) * w.valueBytes)
-  const values = Array.from({ length: n }, (_, i) => slab.subarray(i * w.valueBytes, (i + 1) * w.valueBytes))
+  const sizes = valueSizes(w)
+  const starts = new Float64Array(n + 1)
+  for (let i = 0; i < n; i++) starts[i + 1] = starts[i] + sizes[i]
+  // Half random, half zeros: compressible as real payloads are, so no engine's compression is wasted or flattered.
+  const slab = crypto.randomFillSync(Buffer.allocUnsafe(starts[n]))
+  for (let i = 0; i < n; i++) slab.fill(0, starts[i] + (sizes[i] >> 1), starts[i + 1])
+  const values = Array.from({ length: n }, (_, i) => slab.subarray(starts[i], starts[i + 1]))
   const perm = Uint32Array.from({ length: n }, (_, i) => i)
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1))
@@ -198,7 +232,8 @@ for (const engine of engines) {
 const rows: Row[] = []
 const targetFacts: Record<string, string> = {}
 for (const [w, byEngine] of all) {
-  const short = w.valueBytes >= 1024 ? `${w.valueBytes / 1024} KiB` : `${w.valueBytes} B`
+  const short = w.short
+  const pairBytes = meanPairBytes(w)
   const rowName = (op: Op, engine: string): string => `${short} ${op}: ${engine}`
   for (const op of OPS) {
     const base = op === 'readrandom-hot' ? 'lru-cache' : 'lmdb'
@@ -206,7 +241,7 @@ for (const [w, byEngine] of all) {
       const r = byEngine.get(engine.name)?.get(op)
       if (r === undefined) continue
       rows.push({
-        name: rowName(op, engine.name), opsPerSec: r.rate, mbPerSec: op === 'readmissing' ? undefined : (r.rate * (KEY_BYTES + w.valueBytes)) / 1e6,
+        name: rowName(op, engine.name), opsPerSec: r.rate, mbPerSec: op === 'readmissing' ? undefined : (r.rate * pairBytes) / 1e6,
         vs: engine.name !== base && byEngine.get(base)?.has(op) ? rowName(op, base) : undefined,
         note: `${(1e6 / r.rate).toFixed(2)} µs/op${r.note ? `; ${r.note}` : ''}`,
       })
@@ -225,7 +260,9 @@ for (const [w, byEngine] of all) {
 const name = ['store', ...(QUICK ? ['quick'] : []), ...FILTERS.map((f) => f.replace(/\W+/g, '-'))].join('-')
 const facts: Record<string, string> = {
   command: `node dist/bench/store.js ${args.join(' ')}`.trim(),
-  workloads: WORKLOADS.map((w) => `${w.keys.toLocaleString('en-US')} × ${w.valueBytes} B`).join(', ') + `, ${KEY_BYTES}-byte keys`,
+  workloads: WORKLOADS.map((w) => w.urlKeys === true
+    ? `${w.keys.toLocaleString('en-US')} URL-like keys (mean key and value ${Math.round(meanPairBytes(w))} B)`
+    : `${w.keys.toLocaleString('en-US')} × ${w.valueBytes} B with ${KEY_BYTES}-byte keys`).join(', '),
   method: `one child process per engine, engines in turn, a fresh directory under ${os.tmpdir()} per store; writes timed once, reads median of ${READ_RUNS}; ` +
     `promise APIs in waves of ${WINDOW} operations in flight`,
   chart: `![ops/s per engine and operation](${name}.svg)`,
