@@ -12,6 +12,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { openStore, type Store } from '../src/index.js'
+import { ZIPF_EXPONENT, zipfSamples } from './lib/cluster-workload.js'
 import { report, type Row } from './lib/harness.js'
 import { xorshift } from './lib/seeded-random.js'
 
@@ -20,7 +21,6 @@ const KEYS = QUICK ? 100_000 : 1_000_000
 const READS = KEYS
 const RUNS = 6
 const VALUE_BYTES = 100
-const ZIPF_S = 0.99
 const TIERS = [{ label: 'tier off', maxHeapBytes: 0 }, { label: '1 MiB tier', maxHeapBytes: 2 ** 20 }]
 
 const keys = Array.from({ length: KEYS }, (_, i) => String(i).padStart(16, '0'))
@@ -28,29 +28,6 @@ const keys = Array.from({ length: KEYS }, (_, i) => String(i).padStart(16, '0'))
 /** Key indexes drawn uniformly. */
 function uniformReads(random: () => number): Uint32Array {
   return Uint32Array.from({ length: READS }, () => Math.floor(random() * KEYS))
-}
-
-/** Key indexes drawn by Zipf rank (inverse CDF by binary search), each rank mapped to a random key. */
-function zipfReads(random: () => number): Uint32Array {
-  const cdf = new Float64Array(KEYS)
-  let sum = 0
-  for (let rank = 0; rank < KEYS; rank++) cdf[rank] = sum += 1 / (rank + 1) ** ZIPF_S
-  const keyOfRank = Uint32Array.from({ length: KEYS }, (_, i) => i)
-  for (let i = KEYS - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1))
-    ;[keyOfRank[i], keyOfRank[j]] = [keyOfRank[j], keyOfRank[i]]
-  }
-  return Uint32Array.from({ length: READS }, () => {
-    const target = random() * sum
-    let lo = 0
-    let hi = KEYS - 1
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (cdf[mid] < target) lo = mid + 1
-      else hi = mid
-    }
-    return keyOfRank[lo]
-  })
 }
 
 function readAll(store: Store, reads: Uint32Array): number {
@@ -75,7 +52,7 @@ try {
   for (const copy of copies) fs.cpSync(dir, copy, { recursive: true })
   const stores = await Promise.all(TIERS.map((tier, i) =>
     openStore({ dir: copies[i], maxHeapBytes: tier.maxHeapBytes, maxDiskBytes: Infinity, autoCompact: false })))
-  const workloads = [{ label: 'uniform', reads: uniformReads(random) }, { label: `Zipf ${ZIPF_S}`, reads: zipfReads(random) }]
+  const workloads = [{ label: 'uniform', reads: uniformReads(random) }, { label: `Zipf ${ZIPF_EXPONENT}`, reads: zipfSamples(KEYS, READS, 15) }]
   const rows: Row[] = []
   try {
     for (const workload of workloads) {
