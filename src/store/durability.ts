@@ -30,6 +30,8 @@ export class DurabilityPolicy {
   #next: Promise<void> | undefined
   #intervalMs: number
   #lastFlush = performance.now()
+  /** Whether the event loop has turned since the last flush began: if not, that flush cannot settle. */
+  #loopTurned = true
   #onFailure: (err: unknown) => void
   /** A background flush's failure that no `flush()` has reported yet. */
   #failure: { error: unknown } | undefined
@@ -52,7 +54,11 @@ export class DurabilityPolicy {
    * mode promises. In 'interval' mode a write that finds a flush overdue
    * starts one: a writer that never yields to the event loop would otherwise
    * starve the timer. Such a writer also never lets a started flush settle,
-   * so once a flush is two intervals overdue it flushes synchronously.
+   * so once a flush is two intervals overdue and the event loop has not
+   * turned since it began, it flushes synchronously. A flush that is only
+   * slow (a slow disk, while the loop turns) is left to finish in the
+   * background: flushing again on this thread would stall every request for
+   * as long as the disk takes, which lmdb's overlapping sync avoids too.
    */
   afterWrite(): Promise<void> | undefined {
     this.#dirty = true
@@ -62,7 +68,7 @@ export class DurabilityPolicy {
     if (overdue < this.#intervalMs) return undefined
     if (this.#running === undefined) {
       this.#flushInBackground()
-    } else if (overdue >= 2 * this.#intervalMs) {
+    } else if (overdue >= 2 * this.#intervalMs && !this.#loopTurned) {
       this.#dirty = false
       this.#lastFlush = performance.now()
       try {
@@ -127,6 +133,10 @@ export class DurabilityPolicy {
   #start(): Promise<void> {
     this.#dirty = false
     this.#lastFlush = performance.now()
+    this.#loopTurned = false
+    setImmediate(() => {
+      this.#loopTurned = true
+    }).unref()
     const token = durabilityProbe.started?.()
     const run = this.#journals.syncAsync().then(() => {
       durabilityProbe.completed?.(token)
