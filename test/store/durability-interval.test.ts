@@ -46,34 +46,29 @@ async function write(policy: DurabilityPolicy, journals: JournalDir, intervals: 
   }
 }
 
+/** Runs a writer for ten intervals under an 'interval' policy over a slow disk, and gives how many synchronous flushes it made. */
+async function synchronousFlushes(yields: boolean): Promise<number> {
+  const { journals, release, syncCalls } = slowDisk()
+  const policy = new DurabilityPolicy('interval', INTERVAL_MS, journals, () => {})
+  try {
+    await write(policy, journals, 10, yields)
+    const calls = syncCalls()
+    release()
+    await policy.flush()
+    return calls
+  } finally {
+    policy.close()
+    release()
+    journals.close()
+  }
+}
+
 describe("durability 'interval' with a slow disk", () => {
   it('a writer that yields is never made to flush on its own thread while a slow flush runs', async () => {
-    const { journals, release, syncCalls } = slowDisk()
-    const policy = new DurabilityPolicy('interval', INTERVAL_MS, journals, () => {})
-    try {
-      await write(policy, journals, 10, true)
-      assert.equal(syncCalls(), 0, 'the writer flushed synchronously behind a background flush that was only slow')
-      release()
-      await policy.flush()
-    } finally {
-      policy.close()
-      release()
-      journals.close()
-    }
+    assert.equal(await synchronousFlushes(true), 0, 'the writer flushed synchronously behind a background flush that was only slow')
   })
 
   it('a writer that never yields still flushes synchronously, its background flush being unable to settle', async () => {
-    const { journals, release, syncCalls } = slowDisk()
-    const policy = new DurabilityPolicy('interval', INTERVAL_MS, journals, () => {})
-    try {
-      await write(policy, journals, 10, false)
-      assert.ok(syncCalls() >= 1, 'a writer that never yields was left with no flush')
-      release()
-      await policy.flush()
-    } finally {
-      policy.close()
-      release()
-      journals.close()
-    }
+    assert.ok(await synchronousFlushes(false) >= 1, 'a writer that never yields was left with no flush')
   })
 })
