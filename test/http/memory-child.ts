@@ -13,21 +13,12 @@ import type { AddressInfo } from 'node:net'
 import { setImmediate as tick } from 'node:timers/promises'
 import { httpCache } from '../../middleware/express.js'
 import { openStore } from '../../src/index.js'
+import { fullCollection } from '../helpers/full-collection.js'
 
 const [dir, countArg] = process.argv.slice(2)
 const entries = Number(countArg)
-const gc = (globalThis as { gc?: () => void }).gc
-if (gc === undefined) throw new Error('memory-child: run with --expose-gc')
 /** Requests in flight at once. */
 const CONCURRENCY = 8
-
-/** Full collections, with turns of the event loop between: V8 frees array buffers' memory after the collection. */
-async function collect(): Promise<void> {
-  for (let i = 0; i < 4; i++) {
-    gc!()
-    await tick()
-  }
-}
 
 const store = await openStore({ dir, maxHeapBytes: 0, journalBytes: 64 * 1024 * 1024 })
 // Every response is stored on its first miss, so each URL is requested once.
@@ -68,10 +59,10 @@ async function requestAll(from: number, to: number): Promise<void> {
 }
 
 await requestAll(0, 2000)
-await collect()
+await fullCollection('memory-child')
 const before = process.memoryUsage()
 await requestAll(2000, 2000 + entries)
-await collect()
+await fullCollection('memory-child')
 const after = process.memoryUsage()
 const purged = await cache.purgeTag(`item-${2000 + (entries >> 1)}`)
 agent.destroy()

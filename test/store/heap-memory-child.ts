@@ -5,21 +5,12 @@
  * prints one JSON line: the tier's counted bytes, and how much the array
  * buffers grew meanwhile, between full collections.
  */
-import { setImmediate as tick } from 'node:timers/promises'
 import { openStore } from '../../src/index.js'
+import { fullCollection } from '../helpers/full-collection.js'
 
 const [dir, backend, countArg] = process.argv.slice(2)
 const promotions = Number(countArg)
-const gc = (globalThis as { gc?: () => void }).gc
-if (gc === undefined) throw new Error('heap-memory-child: run with --expose-gc')
 const FIRST_READS_BETWEEN = 40
-
-async function collect(): Promise<void> {
-  for (let i = 0; i < 4; i++) {
-    gc!()
-    await tick()
-  }
-}
 
 const store = await openStore({ dir, backend: backend as 'mmap' | 'pread', maxHeapBytes: 2 ** 20, maxDiskBytes: Infinity, autoCompact: false })
 const value = Buffer.alloc(100, 7)
@@ -27,13 +18,13 @@ const fresh = promotions * FIRST_READS_BETWEEN
 for (let i = 0; i < promotions + fresh; i++) await store.set(`k${i}`, value)
 // The first read of each key to be promoted: its second read promotes it.
 for (let i = 0; i < promotions; i++) store.getSync(`k${i}`)
-await collect()
+await fullCollection('heap-memory-child')
 const before = process.memoryUsage().arrayBuffers
 for (let i = 0; i < promotions; i++) {
   for (let j = 0; j < FIRST_READS_BETWEEN; j++) store.getSync(`k${promotions + i * FIRST_READS_BETWEEN + j}`)
   store.getSync(`k${i}`)
 }
-await collect()
+await fullCollection('heap-memory-child')
 const grown = process.memoryUsage().arrayBuffers - before
 const { heap } = store.stats()
 await store.close()

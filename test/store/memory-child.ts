@@ -4,30 +4,20 @@
  * JSON line with the growth of the JS heap and of external memory, per
  * entry, between two full collections.
  */
-import { setImmediate as tick } from 'node:timers/promises'
 import { openStore } from '../../src/index.js'
+import { fullCollection } from '../helpers/full-collection.js'
 
 const [dir, backend, countArg] = process.argv.slice(2)
 const entries = Number(countArg)
-const gc = (globalThis as { gc?: () => void }).gc
-if (gc === undefined) throw new Error('memory-child: run with --expose-gc')
-
-/** Full collections, with turns of the event loop between: V8 frees array buffers' memory after the collection. */
-async function collect(): Promise<void> {
-  for (let i = 0; i < 4; i++) {
-    gc!()
-    await tick()
-  }
-}
 
 const store = await openStore({ dir, backend: backend as 'mmap' | 'pread', maxHeapBytes: 0, journalBytes: 64 * 1024 * 1024 })
 const value = Buffer.alloc(32, 7)
 // Warm-up: the code paths compile, and the first journal and typed arrays exist, before the baseline.
 for (let i = 0; i < 1000; i++) await store.set(`warm-${i}`, value, { tags: [`warm-${i}`] })
-await collect()
+await fullCollection('memory-child')
 const before = process.memoryUsage()
 for (let i = 0; i < entries; i++) await store.set(`entry-${i}`, value, { tags: [`item:${i}`] })
-await collect()
+await fullCollection('memory-child')
 const after = process.memoryUsage()
 // The tags work: one purge finds its entry among all the others.
 const purged = await store.purgeTag(`item:${entries >> 1}`)
