@@ -42,6 +42,7 @@ export const STORE_FAMILIES: Family<StoreStats>[] = [
   { name: 'cache_bytes', help: 'Bytes held: decoded values in the heap tier, journal files on disk.', type: 'gauge', aggregator: 'sum', samples: (s) => perTier(s, 'bytes') },
   { name: 'cache_max_bytes', help: 'Each tier\'s bound in bytes (maxHeapBytes, maxDiskBytes).', type: 'gauge', aggregator: 'max', samples: (s) => perTier(s, 'maxBytes') },
   { name: 'keydir_bytes', help: 'Bytes of the in-heap index of the journals.', type: 'gauge', aggregator: 'sum', samples: (s) => [{ value: s.disk.keydirBytes }] },
+  { name: 'heap_tier_bypassed', help: 'Stores whose reads bypass the heap tier for now, because it hits too rarely to pay for itself (1 or 0 per store).', type: 'gauge', aggregator: 'sum', samples: (s) => [{ value: s.heap.bypassed ? 1 : 0 }] },
   {
     name: 'journals',
     help: 'Journal files by state: active (taking appends), warm (sealed, mapped), cold (sealed, read with pread).',

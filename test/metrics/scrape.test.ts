@@ -71,6 +71,7 @@ function expectedStoreSamples(s: StoreStats): Array<[string, Record<string, stri
     ...tiers('spillway_cache_bytes', 'bytes'),
     ...tiers('spillway_cache_max_bytes', 'maxBytes'),
     ['spillway_keydir_bytes', {}, s.disk.keydirBytes],
+    ['spillway_heap_tier_bypassed', {}, s.heap.bypassed ? 1 : 0],
     ['spillway_journal_dead_ratio', {}, s.disk.deadRatio],
     ['spillway_write_amplification_ratio', {}, s.writeAmplification],
     ['spillway_disk_writes_total', {}, s.disk.diskWrites],
@@ -137,7 +138,7 @@ describe('spillway/metrics scraped from /metrics', () => {
     const app = await startMetricsApp()
     await rawRequest(`${app.url}/page/1`)
     const families = await app.scrape()
-    assert.equal(families.size, 27)
+    assert.equal(families.size, 28)
     for (const family of families.values()) {
       assert.match(family.name, /^spillway_[a-z_]+$/)
       assert.ok(family.help.length > 20, `${family.name} has a HELP line`)
