@@ -101,6 +101,7 @@ function checkMaxLoad(value: unknown): number {
 /** The in-heap index from key hash to record location: see the top of this file. */
 export class Keydir {
   readonly #maxLoad: number
+  readonly #initialCapacity: number
   #hashes!: Uint32Array
   #journalIds!: Uint32Array
   /** Record offset with the hit flag in bit 0. */
@@ -116,9 +117,9 @@ export class Keydir {
   #size = 0
 
   constructor(options: KeydirOptions = {}) {
-    const initialCapacity = checkInteger('Keydir', 'initialCapacity', options.initialCapacity ?? 1024, 1, MAX_CAPACITY)
+    this.#initialCapacity = checkInteger('Keydir', 'initialCapacity', options.initialCapacity ?? 1024, 1, MAX_CAPACITY)
     this.#maxLoad = checkMaxLoad(options.maxLoad ?? 0.85)
-    this.#allocate(initialCapacity)
+    this.#allocate(this.#initialCapacity)
   }
 
   /** Live entries. */
@@ -280,6 +281,29 @@ export class Keydir {
     }
   }
 
+  /**
+   * Makes room for `entries` in all, so that inserting up to that many costs
+   * one rehash now instead of one at every growth on the way: a bulk load
+   * (rebuilding the index at open) that knows roughly how much is coming.
+   * Never shrinks; see trim for giving back what an over-estimate took.
+   */
+  reserve(entries: number): void {
+    const capacity = Math.min(MAX_CAPACITY, Math.ceil(entries / this.#maxLoad) + 1)
+    if (capacity > this.#capacity) this.#rehash(capacity)
+  }
+
+  /**
+   * Gives back slots when the table is under half as full as a growth would
+   * leave it (after a reserve for records that turned out to be overwrites
+   * and tombstones, say): it is rehashed to the load a growth leaves, so
+   * bytes a key stay within the same bound as a table grown one insert at a
+   * time.
+   */
+  trim(): void {
+    const fitted = Math.max(this.#initialCapacity, Math.ceil((this.#size * GROWTH_FACTOR) / this.#maxLoad) + 1)
+    if (fitted * GROWTH_FACTOR < this.#capacity) this.#rehash(fitted)
+  }
+
   /** Empties the table and keeps its capacity, so refilling it does not rehash. */
   clear(): void {
     this.#journalIds.fill(EMPTY)
@@ -335,6 +359,11 @@ export class Keydir {
     let capacity = Math.min(MAX_CAPACITY, Math.ceil(this.#capacity * GROWTH_FACTOR))
     // Tiny tables: make sure the new one really takes one more entry.
     while (capacity < MAX_CAPACITY && Math.floor(capacity * this.#maxLoad) <= this.#size) capacity++
+    this.#rehash(capacity)
+  }
+
+  /** Moves every entry into a table of `capacity` slots, which must leave at least one empty. */
+  #rehash(capacity: number): void {
     const oldHashes = this.#hashes
     const oldJournalIds = this.#journalIds
     const oldOffsets = this.#offsets
@@ -351,10 +380,11 @@ export class Keydir {
     // that order new homes only go up (counting on past the end of the new
     // table for the rotated part), so each entry goes at its new home or
     // right after the one before: one near-sequential pass, no shifting.
-    // The rotated part cannot run into the first entries placed: any k
-    // entries that end it fitted in the k old slots before the empty one, so
-    // their hashes, with the empty slot's, span k + 1 old slots' worth,
-    // which is at least k new slots however the two grids line up.
+    // Growing, the rotated part cannot run into the first entries placed:
+    // any k entries that end it fitted in the k old slots before the empty
+    // one, so their hashes, with the empty slot's, span k + 1 old slots'
+    // worth, which is at least k new slots however the two grids line up.
+    // Shrinking (trim) it can: then the rest go in by the guard below.
     let empty = 0
     while (oldJournalIds[empty] !== EMPTY) empty++
     const end = empty + oldCapacity
@@ -376,8 +406,10 @@ export class Keydir {
       this.#expiries[slot] = oldExpiries[old]
       nextFree = target + 1
     }
-    // Unreachable by the argument above, barring rounding at capacities
-    // near 2³⁰; a guard costs nothing: the rest go in the slow, sure way.
+    // Growing, unreachable by the argument above, barring rounding at
+    // capacities near 2³⁰. Every entry placed so far sits in hash order at
+    // its home or just after the one before, a valid Robin Hood layout, so
+    // the rest go in the slow, sure way.
     for (; position < end; position++) {
       const old = position < oldCapacity ? position : position - oldCapacity
       if (oldJournalIds[old] !== EMPTY) this.#place(oldHashes[old], oldJournalIds[old], oldOffsets[old], oldLengths[old], oldExpiries[old])

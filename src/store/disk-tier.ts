@@ -1,6 +1,6 @@
 import { checkEncodedKeyLength, checkKeyShape, checkWellFormed } from '../input-bytes.js'
-import { FLAG_PURGE, FLAG_TAGGED, FLAG_TOMBSTONE, MAX_KEY_BYTES } from '../journal/format.js'
-import type { JournalDir, RecordLocation, StoredRecord } from '../journal/journal-dir.js'
+import { FLAG_PURGE, FLAG_TAGGED, FLAG_TOMBSTONE, HEADER_BYTES, MAX_KEY_BYTES } from '../journal/format.js'
+import type { JournalDir, RecordLocation, ReplayEntry, StoredRecord } from '../journal/journal-dir.js'
 import { hashKey } from '../key-hash.js'
 import { Keydir } from '../keydir.js'
 import { SpillwayError } from '../errors.js'
@@ -323,13 +323,34 @@ export class DiskTier {
    * each key ends at its newest record. A slot that shares the record's hash
    * is confirmed by comparing the keys (one read of a mapped journal), so an
    * overwrite replaces its key's slot and a colliding key keeps its own.
+   *
+   * The keydir is sized for what is coming rather than grown some 35 times
+   * on the way to 10 M keys (a fifth of an open went to rehashing): for the
+   * live keys a byte of the journals replayed so far gave, over all their
+   * bytes, estimated after the first few thousand records and again at each
+   * journal. Where the older journals hold more new keys a byte than the
+   * newer ones (a store filled, then overwritten), that is an over-estimate,
+   * which trim gives back at the end.
    */
   rebuild(tags: TagIndex, now: number): number[] {
     const keydir = this.keydir
     // Until a tagged record has been seen, no superseded record can hold postings.
     let tagged = false
     const retired: number[] = []
-    this.journals.replay((e) => {
+    const ids = this.journals.journalIds()
+    const bytesOf = (id: number): number => {
+      const journal = this.journals.journal(id)
+      return journal === undefined ? 0 : Math.max(0, Math.min(journal.tail, journal.limit) - HEADER_BYTES)
+    }
+    let totalBytes = 0
+    for (const id of ids) totalBytes += bytesOf(id)
+    let records = 0
+    let bytesDone = 0
+    const reserveRest = (bytesSeen: number): void => {
+      if (bytesSeen > 0) keydir.reserve(Math.ceil((keydir.size * totalBytes) / bytesSeen))
+    }
+    const visit = (e: ReplayEntry): void => {
+      if (++records === EARLY_ESTIMATE_RECORDS) reserveRest(bytesDone + e.offset - HEADER_BYTES)
       this.usage.wrote(e.journalId, e.length)
       if (e.key[0] === 0xff) {
         // An internal record (log-marks.ts): a removal announced, whose file a crash may have left.
@@ -361,10 +382,19 @@ export class DiskTier {
         tagged = true
         tags.addBlock(hash, e.tags)
       }
-    })
+    }
+    for (const id of ids) {
+      reserveRest(bytesDone)
+      this.journals.replayJournal(id, visit)
+      bytesDone += bytesOf(id)
+    }
+    keydir.trim()
     return retired
   }
 }
+
+/** Records replayed before the keydir is first sized for the rest (see rebuild). */
+const EARLY_ESTIMATE_RECORDS = 4096
 
 /**
  * UTF-8 encoding with a loop for ASCII, the common key, which beats a call

@@ -188,6 +188,64 @@ describe('Keydir growth', () => {
   })
 })
 
+describe('Keydir reserve and trim', () => {
+  it('reserve takes the entries it was asked for without growing again', () => {
+    const keydir = new Keydir()
+    keydir.reserve(100_000)
+    const capacity = keydir.capacity
+    assert.ok(capacity >= 100_000 / 0.85)
+    const hashes = fillRandom(keydir, 100_000, seededRandom(11))
+    assert.equal(keydir.capacity, capacity, 'no growth on the way')
+    for (let i = 0; i < hashes.length; i += 7) assert.notEqual(locate(keydir, hashes[i], i * 8), -1, `entry ${i}`)
+    keydir.reserve(10)
+    assert.equal(keydir.capacity, capacity, 'reserve never shrinks')
+  })
+
+  // Shrinking is where the one-pass rehash can run its wrapped tail into its
+  // head: hashes bunched at both ends of the range, shared ones among them.
+  for (const seed of [1, 2, 3]) {
+    it(`trim after removing most entries keeps every one left and none removed, within 32 bytes a key (seed ${seed})`, () => {
+      const random = seededRandom(seed)
+      const keydir = new Keydir({ initialCapacity: 16 })
+      keydir.reserve(24_000)
+      // A tenth of the entries in each 1% at the ends: runs there wrap round the end of the table.
+      const edge = (): number => Math.floor(random() * 2 ** 32 * 0.01)
+      const hashes: number[] = []
+      for (let i = 0; i < 20_000; i++) {
+        const roll = random()
+        hashes.push(roll < 0.1 ? edge() : roll < 0.2 ? 2 ** 32 - 1 - edge() : roll < 0.24 ? 0xffffffff : randomU32(random))
+        keydir.insert(hashes[i], 1, i * 8, i, 0)
+      }
+      const kept = new Set<number>()
+      for (let i = 0; i < hashes.length; i++) {
+        if (random() < 0.08) kept.add(i)
+        else keydir.remove(locate(keydir, hashes[i], i * 8))
+      }
+      const before = keydir.capacity
+      keydir.trim()
+      assert.ok(keydir.capacity < before, `trimmed from ${before} slots`)
+      assert.ok(keydir.byteSize / keydir.size <= 32, `${(keydir.byteSize / keydir.size).toFixed(1)} bytes a key`)
+      assert.equal(keydir.size, kept.size)
+      for (let i = 0; i < hashes.length; i++) {
+        const slot = locate(keydir, hashes[i], i * 8)
+        if (kept.has(i)) assert.equal(keydir.length(slot), i, `entry ${i} kept`)
+        else assert.equal(slot, -1, `entry ${i} removed`)
+      }
+      // And the table still takes inserts and removals after it.
+      fillRandom(keydir, 1000, random)
+      assert.equal(keydir.size, kept.size + 1000)
+    })
+  }
+
+  it('trim leaves a table alone when it is not far below the load a growth leaves', () => {
+    const keydir = new Keydir()
+    fillRandom(keydir, 50_000, seededRandom(9))
+    const capacity = keydir.capacity
+    keydir.trim()
+    assert.equal(keydir.capacity, capacity)
+  })
+})
+
 describe('Keydir backward-shift deletion', () => {
   it('after removing half at random, finds every entry left and none of those removed', () => {
     const random = seededRandom(99)
@@ -385,11 +443,17 @@ function runModel(seed: number, operations: number): void {
       const id = pick()
       keydir.markHit(slotOf(id))
       model.get(id)!.hit = true
-    } else if (roll < 0.9995) {
+    } else if (roll < 0.996) {
       const id = pick()
       keydir.remove(slotOf(id))
       forget(id)
       if (live.length > 0) check(pick())
+    } else if (roll < 0.998) {
+      keydir.reserve(keydir.size + Math.floor(random() * 4000))
+      checkAll()
+    } else if (roll < 0.9995) {
+      keydir.trim()
+      checkAll()
     } else {
       keydir.clear()
       for (const id of [...model.keys()]) forget(id)
