@@ -70,7 +70,7 @@ function homeSlot(hash: number, scale: number): number {
  * record; a time past 2106 (beyond u32 seconds) is also stored as never, which
  * is the safe side for a hint. A time before the epoch becomes 1 s: expired.
  */
-function expirySeconds(expiresAtMs: number): number {
+export function expirySeconds(expiresAtMs: number): number {
   if (expiresAtMs === 0 || expiresAtMs !== expiresAtMs) return 0
   if (expiresAtMs < 0) return 1
   // Division is correctly rounded and 1000 < 2¹⁰, so a quotient just above
@@ -101,7 +101,6 @@ function checkMaxLoad(value: unknown): number {
 /** The in-heap index from key hash to record location: see the top of this file. */
 export class Keydir {
   readonly #maxLoad: number
-  readonly #initialCapacity: number
   #hashes!: Uint32Array
   #journalIds!: Uint32Array
   /** Record offset with the hit flag in bit 0. */
@@ -115,11 +114,18 @@ export class Keydir {
   /** Grow before the insert that would pass this many entries. */
   #growAt = 0
   #size = 0
+  /**
+   * insertAscending's run: the entries it placed (-1 once anything else
+   * changed the table), the slot after the last and its hash.
+   */
+  #ascendingCount = 0
+  #ascendingNext = 0
+  #ascendingHash = 0
 
   constructor(options: KeydirOptions = {}) {
-    this.#initialCapacity = checkInteger('Keydir', 'initialCapacity', options.initialCapacity ?? 1024, 1, MAX_CAPACITY)
+    const initialCapacity = checkInteger('Keydir', 'initialCapacity', options.initialCapacity ?? 1024, 1, MAX_CAPACITY)
     this.#maxLoad = checkMaxLoad(options.maxLoad ?? 0.85)
-    this.#allocate(this.#initialCapacity)
+    this.#allocate(initialCapacity)
   }
 
   /** Live entries. */
@@ -193,7 +199,36 @@ export class Keydir {
     checkLocation(journalId, offset, length)
     if (this.#size >= this.#growAt) this.#grow()
     this.#size++
+    this.#ascendingCount = -1
     return this.#place(hash >>> 0, journalId, offset, length, expirySeconds(expiresAtMs))
+  }
+
+  /**
+   * insert, for entries that come in ascending hash order into a table that
+   * held none before the first of them (a rebuild, after reserve): each
+   * goes at its home or just after the one before, which is where Robin Hood
+   * order puts it, with no probing and no shifting. An entry that breaks
+   * those terms (a hash below the last one's, a table that held others or
+   * changed since, the end of the table reached) goes in by insert, so the
+   * table is right whatever the caller does. `expiry` is the hint in whole
+   * seconds, as expirySeconds gives it.
+   */
+  insertAscending(hash: number, journalId: number, offset: number, length: number, expiry: number): number {
+    hash >>>= 0
+    const slot = Math.max(homeSlot(hash, this.#scale), this.#ascendingNext)
+    if (this.#ascendingCount !== this.#size || hash < this.#ascendingHash || slot >= this.#capacity || this.#size >= this.#growAt) {
+      return this.insert(hash, journalId, offset, length, expiry * 1000)
+    }
+    checkLocation(journalId, offset, length)
+    this.#hashes[slot] = hash
+    this.#journalIds[slot] = journalId
+    this.#offsets[slot] = offset
+    this.#lengths[slot] = length
+    this.#expiries[slot] = expiry
+    this.#ascendingNext = slot + 1
+    this.#ascendingHash = hash
+    this.#ascendingCount = ++this.#size
+    return slot
   }
 
   /** Points an existing slot at a new record; clears its hit bit. */
@@ -235,6 +270,7 @@ export class Keydir {
     }
     journalIds[hole] = EMPTY
     this.#size--
+    this.#ascendingCount = -1
   }
 
   /** The hash the entry was inserted with. */
@@ -284,30 +320,19 @@ export class Keydir {
   /**
    * Makes room for `entries` in all, so that inserting up to that many costs
    * one rehash now instead of one at every growth on the way: a bulk load
-   * (rebuilding the index at open) that knows roughly how much is coming.
-   * Never shrinks; see trim for giving back what an over-estimate took.
+   * (rebuilding the index at open) that knows how much is coming. Never
+   * shrinks.
    */
   reserve(entries: number): void {
     const capacity = Math.min(MAX_CAPACITY, Math.ceil(entries / this.#maxLoad) + 1)
     if (capacity > this.#capacity) this.#rehash(capacity)
   }
 
-  /**
-   * Gives back slots when the table is under half as full as a growth would
-   * leave it (after a reserve for records that turned out to be overwrites
-   * and tombstones, say): it is rehashed to the load a growth leaves, so
-   * bytes a key stay within the same bound as a table grown one insert at a
-   * time.
-   */
-  trim(): void {
-    const fitted = Math.max(this.#initialCapacity, Math.ceil((this.#size * GROWTH_FACTOR) / this.#maxLoad) + 1)
-    if (fitted * GROWTH_FACTOR < this.#capacity) this.#rehash(fitted)
-  }
-
   /** Empties the table and keeps its capacity, so refilling it does not rehash. */
   clear(): void {
     this.#journalIds.fill(EMPTY)
     this.#size = 0
+    this.#startAscending()
   }
 
   /** Writes an entry at its Robin Hood place, shifting the rest of the run forward. The caller counts it in size. */
@@ -362,7 +387,7 @@ export class Keydir {
     this.#rehash(capacity)
   }
 
-  /** Moves every entry into a table of `capacity` slots, which must leave at least one empty. */
+  /** Moves every entry into a table of `capacity` slots, no fewer than it has. */
   #rehash(capacity: number): void {
     const oldHashes = this.#hashes
     const oldJournalIds = this.#journalIds
@@ -380,11 +405,10 @@ export class Keydir {
     // that order new homes only go up (counting on past the end of the new
     // table for the rotated part), so each entry goes at its new home or
     // right after the one before: one near-sequential pass, no shifting.
-    // Growing, the rotated part cannot run into the first entries placed:
-    // any k entries that end it fitted in the k old slots before the empty
-    // one, so their hashes, with the empty slot's, span k + 1 old slots'
-    // worth, which is at least k new slots however the two grids line up.
-    // Shrinking (trim) it can: then the rest go in by the guard below.
+    // The rotated part cannot run into the first entries placed: any k
+    // entries that end it fitted in the k old slots before the empty one, so
+    // their hashes, with the empty slot's, span k + 1 old slots' worth,
+    // which is at least k new slots however the two grids line up.
     let empty = 0
     while (oldJournalIds[empty] !== EMPTY) empty++
     const end = empty + oldCapacity
@@ -406,14 +430,20 @@ export class Keydir {
       this.#expiries[slot] = oldExpiries[old]
       nextFree = target + 1
     }
-    // Growing, unreachable by the argument above, barring rounding at
-    // capacities near 2³⁰. Every entry placed so far sits in hash order at
-    // its home or just after the one before, a valid Robin Hood layout, so
-    // the rest go in the slow, sure way.
+    // Unreachable by the argument above, barring rounding at capacities
+    // near 2³⁰; a guard costs nothing: the rest go in the slow, sure way.
     for (; position < end; position++) {
       const old = position < oldCapacity ? position : position - oldCapacity
       if (oldJournalIds[old] !== EMPTY) this.#place(oldHashes[old], oldJournalIds[old], oldOffsets[old], oldLengths[old], oldExpiries[old])
     }
+    this.#startAscending()
+  }
+
+  /** An empty table may take an ascending run (insertAscending); one that holds entries may not start one. */
+  #startAscending(): void {
+    this.#ascendingCount = this.#size === 0 ? 0 : -1
+    this.#ascendingNext = 0
+    this.#ascendingHash = 0
   }
 
   #allocate(capacity: number): void {

@@ -1,6 +1,6 @@
 import { checkEncodedKeyLength, checkKeyShape, checkWellFormed } from '../input-bytes.js'
-import { FLAG_PURGE, FLAG_TAGGED, FLAG_TOMBSTONE, HEADER_BYTES, MAX_KEY_BYTES } from '../journal/format.js'
-import type { JournalDir, RecordLocation, ReplayEntry, StoredRecord } from '../journal/journal-dir.js'
+import { FLAG_PURGE, FLAG_TOMBSTONE, MAX_KEY_BYTES } from '../journal/format.js'
+import type { JournalDir, RecordLocation, StoredRecord } from '../journal/journal-dir.js'
 import { hashKey } from '../key-hash.js'
 import { Keydir } from '../keydir.js'
 import { SpillwayError } from '../errors.js'
@@ -8,8 +8,8 @@ import { logPosition } from './follow.js'
 import { JournalUsage } from './journal-usage.js'
 import { retiredJournal, retiredMark } from './log-marks.js'
 import type { ReadMarks } from './read-marks.js'
+import { ReplayedRecords } from './replayed-records.js'
 import type { TagIndex } from './tag-index.js'
-import { otherCarries, tagBlockAt } from './tag-purge.js'
 
 /**
  * A key as the disk tier handles it: UTF-8 bytes in a scratch buffer and
@@ -320,37 +320,17 @@ export class DiskTier {
 
   /**
    * Rebuilds the keydir and the tag index from the journals, oldest first, so
-   * each key ends at its newest record. A slot that shares the record's hash
-   * is confirmed by comparing the keys (one read of a mapped journal), so an
-   * overwrite replaces its key's slot and a colliding key keeps its own.
-   *
-   * The keydir is sized for what is coming rather than grown some 35 times
-   * on the way to 10 M keys (a fifth of an open went to rehashing): for the
-   * live keys a byte of the journals replayed so far gave, over all their
-   * bytes, estimated after the first few thousand records and again at each
-   * journal. Where the older journals hold more new keys a byte than the
-   * newer ones (a store filled, then overwritten), that is an over-estimate,
-   * which trim gives back at the end.
+   * each key ends at its newest record. The records are gathered as they
+   * are replayed and resolved afterwards in hash order (replayed-records.ts):
+   * one keydir lookup a record, as they came, spent over half of an open at
+   * 1 M keys in cache misses and growth rehashes. Records that share a hash
+   * are confirmed by comparing their keys (reads of mapped journals), so an
+   * overwrite replaces its key's record and a colliding key keeps its own.
    */
   rebuild(tags: TagIndex, now: number): number[] {
-    const keydir = this.keydir
-    // Until a tagged record has been seen, no superseded record can hold postings.
-    let tagged = false
     const retired: number[] = []
-    const ids = this.journals.journalIds()
-    const bytesOf = (id: number): number => {
-      const journal = this.journals.journal(id)
-      return journal === undefined ? 0 : Math.max(0, Math.min(journal.tail, journal.limit) - HEADER_BYTES)
-    }
-    let totalBytes = 0
-    for (const id of ids) totalBytes += bytesOf(id)
-    let records = 0
-    let bytesDone = 0
-    const reserveRest = (bytesSeen: number): void => {
-      if (bytesSeen > 0) keydir.reserve(Math.ceil((keydir.size * totalBytes) / bytesSeen))
-    }
-    const visit = (e: ReplayEntry): void => {
-      if (++records === EARLY_ESTIMATE_RECORDS) reserveRest(bytesDone + e.offset - HEADER_BYTES)
+    const records = new ReplayedRecords()
+    this.journals.replay((e) => {
       this.usage.wrote(e.journalId, e.length)
       if (e.key[0] === 0xff) {
         // An internal record (log-marks.ts): a removal announced, whose file a crash may have left.
@@ -364,37 +344,23 @@ export class DiskTier {
         this.usage.died(e.journalId, e.length)
         return
       }
-      const hash = hashKey(e.key, 0, e.key.byteLength)
-      const slot = this.slotOf(hash, e.key)
       const gone = (e.flags & FLAG_TOMBSTONE) !== 0 || (e.expiresAt !== 0 && e.expiresAt <= now)
-      if (slot >= 0 && tagged) {
-        tags.removeBlock(hash, tagBlockAt(this, slot), (tag) => otherCarries(this, hash, tag, slot))
-      }
-      if (slot >= 0) {
-        this.usage.died(keydir.journalId(slot), keydir.length(slot))
-        if (gone) keydir.remove(slot)
-        else keydir.update(slot, e.journalId, e.offset, e.length, e.expiresAt)
-      } else if (!gone) {
-        keydir.insert(hash, e.journalId, e.offset, e.length, e.expiresAt)
-      }
-      if (gone) this.usage.died(e.journalId, e.length)
-      else if ((e.flags & FLAG_TAGGED) !== 0 && e.tags !== undefined) {
-        tagged = true
-        tags.addBlock(hash, e.tags)
-      }
-    }
-    for (const id of ids) {
-      reserveRest(bytesDone)
-      this.journals.replayJournal(id, visit)
-      bytesDone += bytesOf(id)
-    }
-    keydir.trim()
+      records.add(hashKey(e.key, 0, e.key.byteLength), e, gone)
+    })
+    records.resolveInto(this.keydir, {
+      died: (journalId, length) => this.usage.died(journalId, length),
+      sameKey: (journalIdA, offsetA, lengthA, journalIdB, offsetB, lengthB) => {
+        const a = this.journals.viewAt(journalIdA, offsetA, lengthA)
+        if (a === undefined) return undefined
+        // A copy: the next read may reuse the buffer a cold journal's read came in.
+        const keyA = a.key.slice()
+        const b = this.journals.viewAt(journalIdB, offsetB, lengthB)
+        return b === undefined ? undefined : sameBytes(keyA, b.key)
+      },
+    }, (hash, block) => tags.addBlock(hash, block))
     return retired
   }
 }
-
-/** Records replayed before the keydir is first sized for the rest (see rebuild). */
-const EARLY_ESTIMATE_RECORDS = 4096
 
 /**
  * UTF-8 encoding with a loop for ASCII, the common key, which beats a call

@@ -188,7 +188,7 @@ describe('Keydir growth', () => {
   })
 })
 
-describe('Keydir reserve and trim', () => {
+describe('Keydir reserve', () => {
   it('reserve takes the entries it was asked for without growing again', () => {
     const keydir = new Keydir()
     keydir.reserve(100_000)
@@ -201,48 +201,54 @@ describe('Keydir reserve and trim', () => {
     assert.equal(keydir.capacity, capacity, 'reserve never shrinks')
   })
 
-  // Shrinking is where the one-pass rehash can run its wrapped tail into its
-  // head: hashes bunched at both ends of the range, shared ones among them.
+})
+
+describe('Keydir insertAscending', () => {
+  /** Entries for a rebuild: random hashes in ascending order, some shared, 200 at 0xffffffff so the last run wraps round the end. */
+  function ascending(count: number, random: () => number): number[] {
+    const hashes: number[] = []
+    for (let i = 0; i < count; i++) hashes.push(random() < 0.05 && i > 0 ? hashes[i - 1] : randomU32(random))
+    for (let i = 0; i < 200; i++) hashes.push(0xffffffff)
+    return hashes.sort((a, b) => a - b)
+  }
+
   for (const seed of [1, 2, 3]) {
-    it(`trim after removing most entries keeps every one left and none removed, within 32 bytes a key (seed ${seed})`, () => {
-      const random = seededRandom(seed)
-      const keydir = new Keydir({ initialCapacity: 16 })
-      keydir.reserve(24_000)
-      // A tenth of the entries in each 1% at the ends: runs there wrap round the end of the table.
-      const edge = (): number => Math.floor(random() * 2 ** 32 * 0.01)
-      const hashes: number[] = []
-      for (let i = 0; i < 20_000; i++) {
-        const roll = random()
-        hashes.push(roll < 0.1 ? edge() : roll < 0.2 ? 2 ** 32 - 1 - edge() : roll < 0.24 ? 0xffffffff : randomU32(random))
-        keydir.insert(hashes[i], 1, i * 8, i, 0)
-      }
-      const kept = new Set<number>()
-      for (let i = 0; i < hashes.length; i++) {
-        if (random() < 0.08) kept.add(i)
-        else keydir.remove(locate(keydir, hashes[i], i * 8))
-      }
-      const before = keydir.capacity
-      keydir.trim()
-      assert.ok(keydir.capacity < before, `trimmed from ${before} slots`)
-      assert.ok(keydir.byteSize / keydir.size <= 32, `${(keydir.byteSize / keydir.size).toFixed(1)} bytes a key`)
-      assert.equal(keydir.size, kept.size)
-      for (let i = 0; i < hashes.length; i++) {
-        const slot = locate(keydir, hashes[i], i * 8)
-        if (kept.has(i)) assert.equal(keydir.length(slot), i, `entry ${i} kept`)
-        else assert.equal(slot, -1, `entry ${i} removed`)
-      }
-      // And the table still takes inserts and removals after it.
-      fillRandom(keydir, 1000, random)
-      assert.equal(keydir.size, kept.size + 1000)
+    it(`fills an empty table as inserting in the same order would, slot for slot, the wrapped run included (seed ${seed})`, () => {
+      const hashes = ascending(20_000, seededRandom(seed))
+      const fast = new Keydir()
+      const slow = new Keydir()
+      fast.reserve(hashes.length * 1.1)
+      slow.reserve(hashes.length * 1.1)
+      hashes.forEach((hash, i) => {
+        fast.insertAscending(hash, 1 + (i % 7), i * 8, i, i % 3 === 0 ? 1_700_000_000 + i : 0)
+        slow.insert(hash, 1 + (i % 7), i * 8, i, i % 3 === 0 ? (1_700_000_000 + i) * 1000 : 0)
+      })
+      assert.equal(fast.size, hashes.length)
+      hashes.forEach((hash, i) => {
+        const slot = locate(fast, hash, i * 8)
+        assert.equal(slot, locate(slow, hash, i * 8), `entry ${i} in the same slot`)
+        assert.deepEqual([fast.journalId(slot), fast.length(slot), fast.expiresAt(slot)], [1 + (i % 7), i, i % 3 === 0 ? (1_700_000_000 + i) * 1000 : 0])
+      })
+      assert.equal(slotsOf(fast, 0xffffffff).length, 200)
     })
   }
 
-  it('trim leaves a table alone when it is not far below the load a growth leaves', () => {
+  it('falls back to insert for an entry out of order, a table that held others, and one changed since', () => {
+    const random = seededRandom(5)
     const keydir = new Keydir()
-    fillRandom(keydir, 50_000, seededRandom(9))
-    const capacity = keydir.capacity
-    keydir.trim()
-    assert.equal(keydir.capacity, capacity)
+    keydir.insert(12345, 1, 0, 1, 0)
+    const hashes = ascending(3000, random)
+    const shuffled = [...hashes]
+    // Out of order: every tenth entry swapped with its neighbour.
+    for (let i = 0; i + 1 < shuffled.length; i += 10) [shuffled[i], shuffled[i + 1]] = [shuffled[i + 1], shuffled[i]]
+    shuffled.forEach((hash, i) => keydir.insertAscending(hash, 1, (i + 1) * 8, 1, 0))
+    keydir.remove(locate(keydir, 12345, 0))
+    shuffled.forEach((hash, i) => assert.notEqual(locate(keydir, hash, (i + 1) * 8), -1, `entry ${i}`))
+    // A table emptied by clear takes a run again.
+    keydir.clear()
+    hashes.forEach((hash, i) => keydir.insertAscending(hash, 2, i * 8, 1, 0))
+    hashes.forEach((hash, i) => assert.notEqual(locate(keydir, hash, i * 8), -1, `entry ${i} after clear`))
+    assert.equal(keydir.size, hashes.length)
   })
 })
 
@@ -443,16 +449,13 @@ function runModel(seed: number, operations: number): void {
       const id = pick()
       keydir.markHit(slotOf(id))
       model.get(id)!.hit = true
-    } else if (roll < 0.996) {
+    } else if (roll < 0.998) {
       const id = pick()
       keydir.remove(slotOf(id))
       forget(id)
       if (live.length > 0) check(pick())
-    } else if (roll < 0.998) {
-      keydir.reserve(keydir.size + Math.floor(random() * 4000))
-      checkAll()
     } else if (roll < 0.9995) {
-      keydir.trim()
+      keydir.reserve(keydir.size + Math.floor(random() * 4000))
       checkAll()
     } else {
       keydir.clear()
