@@ -59,9 +59,12 @@ export interface WriterProcess {
  * A process with a store open on `dir` that overwrites `keys` keys in turn
  * (each value derived from its key and sequence number: test/helpers/records.ts),
  * telling the parent how many writes have resolved, until told to stop.
+ * With `maintenance: false` it compacts and evicts nothing itself, and so
+ * never takes the maintenance lease: a test that holds that lease does not
+ * race the writer's turn after each journal it fills.
  */
-export async function startWriter(dir: string, keys = 300, options: { autoCompact?: boolean } = {}): Promise<WriterProcess> {
-  const child = fork(WRITER, [dir, String(JOURNAL_BYTES), String(keys), String(options.autoCompact ?? true)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+export async function startWriter(dir: string, keys = 300, options: { maintenance?: boolean } = {}): Promise<WriterProcess> {
+  const child = fork(WRITER, [dir, String(JOURNAL_BYTES), String(keys), String(options.maintenance ?? true)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const exited = once(child, 'exit')
   after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')

@@ -75,7 +75,7 @@ describe('the commands beside a live writer', () => {
   it('compact compacts beside the writer, and every acknowledged write survives the moves', async () => {
     const dir = tempDir('cli-live-compact')
     // The writer compacts nothing itself, so the dead journals it leaves are the command's to compact.
-    const writer = await startWriter(dir, KEYS, { autoCompact: false })
+    const writer = await startWriter(dir, KEYS, { maintenance: false })
     await writer.acked(6 * KEYS)
     const compact = await spillway(['compact', dir, '--threshold', '0.3', '--json'])
     assert.equal(compact.status, 0, compact.stderr)
@@ -89,7 +89,7 @@ describe('the commands beside a live writer', () => {
 describe('spillway compact while another process holds the maintenance lease', () => {
   it('--wait 0: says who holds what, and exits 1 at once', async () => {
     const dir = tempDir('cli-lease-busy')
-    const writer = await startWriter(dir, 50, { autoCompact: false })
+    const writer = await startWriter(dir, 50, { maintenance: false })
     await writer.acked(50)
     const holder = await holdMaintenanceLease(dir)
     const { status, text, stderr } = await spillway(['compact', dir, '--wait', '0'])
@@ -102,7 +102,7 @@ describe('spillway compact while another process holds the maintenance lease', (
 
   it('by default: says it is waiting, and compacts once the lease is let go', async () => {
     const dir = tempDir('cli-lease-wait')
-    const writer = await startWriter(dir, KEYS, { autoCompact: false })
+    const writer = await startWriter(dir, KEYS, { maintenance: false })
     await writer.acked(4 * KEYS)
     const holder = await holdMaintenanceLease(dir)
     let released: Promise<void> | undefined

@@ -1,6 +1,7 @@
 /**
  * A writer for the command-line tests: opens the store in argv[2] (journal
- * size argv[3], no disk budget) and overwrites argv[4] keys in turn, one
+ * size argv[3], no disk budget, maintenance of its own unless argv[5] is
+ * 'false') and overwrites argv[4] keys in turn, one
  * write per turn of the event loop, telling its parent how many have
  * resolved. On `{ stop }` it finishes the write under way, closes the store
  * and sends the last sequence number of each key.
@@ -9,8 +10,11 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import { openStore } from '../../src/index.js'
 import { valueFor } from '../helpers/records.js'
 
-const [dir, journalBytes, keyCount, autoCompact] = process.argv.slice(2)
-const store = await openStore({ dir: dir!, journalBytes: Number(journalBytes), maxDiskBytes: Infinity, autoCompact: autoCompact === 'true' })
+const [dir, journalBytes, keyCount, maintenance] = process.argv.slice(2)
+const store = await openStore({
+  dir: dir!, journalBytes: Number(journalBytes), maxDiskBytes: Infinity,
+  autoCompact: maintenance === 'true', maintenance: maintenance === 'true',
+})
 const keys = Number(keyCount)
 const last = new Map<string, number>()
 let stopping = false
